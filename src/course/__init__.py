@@ -1,0 +1,21 @@
+"""Helpers for the autoencoder course.
+
+The notebooks in ``notebooks/`` tell the story; this package holds what they reuse.
+Each module's docstring says which lessons use it:
+
+- :mod:`course.device`      device choice and seeding (every lesson)
+- :mod:`course.data`        the data registry: mnist5k (offline default), digits8x8, mnist, fashion-mnist
+- :mod:`course.models`      the autoencoders of lesson 01 (linear, fully connected, convolutional)
+- :mod:`course.train`       one ``fit`` loop with progress bar, loss history and checkpoint cache
+- :mod:`course.checkpoints` the checkpoint cache: keyed, atomic, checksummed
+- :mod:`course.baselines`   PCA and linear probes, the baselines every lesson measures against
+- :mod:`course.plots`       plotly figures: image grids, loss curves, latent maps, tables
+- :mod:`course.widgets`     interactive widgets (sliders that redraw figures in place)
+- :mod:`course.results`     the one call that records a notebook's headline figures, and claims
+- :mod:`course.params`      checking a notebook's parameters cell
+- :mod:`course.show`        render the source of the code a lesson is about
+- :mod:`course.exercises`   exercises with automatic checks and hidden solutions
+- :mod:`course.notebooks`   building and checking the paired notebooks (``make notebooks``)
+"""
+
+__version__ = "0.1.0"

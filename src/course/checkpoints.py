@@ -1,0 +1,158 @@
+"""The checkpoint cache: train once, reload in a lecture. Taught in lesson 00.
+
+:func:`course.train.fit` with ``cache=True`` asks here first. A checkpoint is two files
+in :func:`course.paths.cache_dir`:
+
+- ``<key>.pt``: the model's ``state_dict``, loaded with ``torch.load(weights_only=True)``
+  so a checkpoint can never run code;
+- ``<key>.json``: what was trained (model class and configuration, data fingerprint,
+  training settings), the loss history, and the sha256 of the ``.pt`` file.
+
+The key is a hash of everything that decides the trained weights, including the source
+of the model class and of the loss, so editing either retrains. Both files are written
+to a temporary name and renamed (atomic), the ``.json`` last. A checkpoint whose
+checksum or shapes do not match is reported with a :class:`CheckpointWarning` and
+retrained, never used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from course.paths import cache_dir
+
+FORMAT_VERSION = 1
+
+
+class CheckpointWarning(UserWarning):
+    """A cached checkpoint was damaged or did not match its model: it is retrained."""
+
+
+def fingerprint(*tensors: torch.Tensor) -> str:
+    """A short hash of tensors' shapes and contents: identifies the training data."""
+    h = hashlib.sha256()
+    for t in tensors:
+        t = t.detach().cpu().contiguous()
+        h.update(f"{t.dtype}{tuple(t.shape)}".encode())
+        h.update(t.numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def source_hash(obj: Any) -> str:
+    """Hash of an object's source code (its qualified name where there is no source)."""
+    try:
+        text = inspect.getsource(obj)
+    except (OSError, TypeError):
+        text = getattr(obj, "__qualname__", repr(obj))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def describe(model: nn.Module) -> dict[str, Any]:
+    """The model's class, configuration and source hash: what part of the key it gives."""
+    config = getattr(model, "config", None)
+    return {
+        "class": f"{type(model).__module__}.{type(model).__qualname__}",
+        "config": config if config is not None else repr(model),
+        "source": source_hash(type(model)),
+    }
+
+
+def cache_key(model: nn.Module, **settings: Any) -> str:
+    """A key for a trained model: the model's description plus any training settings."""
+    spec = {"format": FORMAT_VERSION, "model": describe(model), **settings}
+    blob = json.dumps(spec, sort_keys=True, default=str)
+    name = type(model).__name__
+    return f"{name}-{hashlib.sha256(blob.encode()).hexdigest()[:20]}"
+
+
+def _paths(key: str, folder: Path | None) -> tuple[Path, Path]:
+    folder = folder or cache_dir()
+    return folder / f"{key}.pt", folder / f"{key}.json"
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _atomic_write(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _check_shapes(state: dict[str, torch.Tensor], model: nn.Module) -> None:
+    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    found = {k: tuple(v.shape) for k, v in state.items()}
+    if found.keys() != expected.keys():
+        raise ValueError(f"its tensors are not the model's (missing {sorted(expected.keys() - found.keys())}, "
+                         f"unexpected {sorted(found.keys() - expected.keys())})")
+    wrong = [f"{k}: {found[k]} instead of {expected[k]}" for k in expected if found[k] != expected[k]]
+    if wrong:
+        raise ValueError("size mismatch: " + "; ".join(wrong))
+
+
+def save(key: str, model: nn.Module, meta: dict[str, Any], folder: Path | None = None) -> Path:
+    """Write ``model``'s weights and ``meta`` under ``key``; returns the weights' path."""
+    weights, manifest = _paths(key, folder)
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    _atomic_write(weights, lambda f: torch.save(state, f))
+    record = {"key": key, "sha256": _file_sha256(weights), "model": describe(model), "meta": meta}
+    _atomic_write(manifest, lambda f: f.write(json.dumps(record, indent=1).encode()))
+    return weights
+
+
+def load(key: str, model: nn.Module, folder: Path | None = None) -> dict[str, Any] | None:
+    """Load the weights cached under ``key`` into ``model`` and return their ``meta``.
+
+    Returns ``None`` when there is no checkpoint, or when there is one that cannot be
+    trusted (damaged file, wrong checksum, other shapes); the latter is reported with a
+    :class:`CheckpointWarning` so the caller retrains.
+    """
+    weights, manifest = _paths(key, folder)
+    if not manifest.is_file():
+        return None
+    try:
+        record = json.loads(manifest.read_text())
+        if record.get("key") != key:
+            raise ValueError("its manifest belongs to another key")
+        if not weights.is_file():
+            raise ValueError("its weights file is missing")
+        if _file_sha256(weights) != record["sha256"]:
+            raise ValueError("its weights do not match the recorded sha256 (damaged file)")
+        state = torch.load(weights, map_location="cpu", weights_only=True)
+        _check_shapes(state, model)  # before loading: a failed load_state_dict copies half
+        model.load_state_dict(state, strict=True)
+    except Exception as error:  # any doubt means: do not use it
+        warnings.warn(f"Checkpoint {weights.name} was not used: {error}. Retraining.",
+                      CheckpointWarning, stacklevel=2)
+        return None
+    return record["meta"]
+
+
+def clear(folder: Path | None = None) -> int:
+    """Delete every cached checkpoint; returns how many files were removed."""
+    folder = folder or cache_dir()
+    removed = 0
+    for path in list(folder.glob("*.pt")) + list(folder.glob("*.json")):
+        path.unlink()
+        removed += 1
+    return removed

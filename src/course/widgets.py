@@ -1,0 +1,106 @@
+"""Interactive widgets: sliders that redraw a figure in place.
+
+- :func:`image_browser`: step through a data set (lesson 00 introduces widgets with it)
+- :func:`latent_explorer`: move a point through a 2-D latent space and watch the decoder draw it (lesson 01)
+
+Each returns a :class:`LessonWidget` (an ``ipywidgets.VBox``) whose figure is a plotly
+``FigureWidget`` updated with ``batch_update``, so a slider move changes the data of the
+figure that is already on the page instead of redrawing the output. Saved notebooks
+show a one-line note where the widget was: a widget lives only while its kernel runs.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import ipywidgets as W
+import numpy as np
+import plotly.graph_objects as go
+import torch
+from plotly.subplots import make_subplots
+
+from course.data import Split
+from course.plots import PALETTE
+
+
+class LessonWidget(W.VBox):
+    """A VBox that keeps its figure and controls at hand for code and tests."""
+
+    def __init__(self, figure: go.FigureWidget, controls: Sequence[W.Widget], **kwargs) -> None:
+        super().__init__([W.HBox(list(controls)), figure], **kwargs)
+        self.figure = figure
+        self.controls = list(controls)
+
+    def __repr__(self) -> str:
+        return "[interactive widget: run this notebook in JupyterLab to use it]"
+
+
+def _image_trace(image: torch.Tensor) -> go.Heatmap:
+    return go.Heatmap(z=image.squeeze(0).numpy(), colorscale="gray", zmin=0, zmax=1,
+                      showscale=False, hoverinfo="skip")
+
+
+def _image_axes(fig: go.FigureWidget, **where) -> None:
+    fig.update_yaxes(autorange="reversed", scaleanchor="x" if not where else None,
+                     showticklabels=False, **where)
+    fig.update_xaxes(showticklabels=False, **where)
+
+
+def image_browser(split: Split, classes: Sequence[str]) -> LessonWidget:
+    """A slider over the images of a split; the figure shows the image and its label."""
+    fig = go.FigureWidget(data=[_image_trace(split.images[0])])
+    _image_axes(fig)
+    fig.update_layout(width=320, height=340, margin=dict(l=10, r=10, t=40, b=10))
+    slider = W.IntSlider(value=0, min=0, max=len(split) - 1, description="image",
+                         continuous_update=True)
+
+    def show(index: int) -> None:
+        with fig.batch_update():
+            fig.data[0].z = split.images[index].squeeze(0).numpy()
+            fig.layout.title = f"image {index}: label {classes[int(split.labels[index])]}"
+
+    slider.observe(lambda change: show(change["new"]), names="value")
+    show(0)
+    return LessonWidget(fig, [slider])
+
+
+def latent_explorer(model: torch.nn.Module, codes: torch.Tensor, labels: torch.Tensor,
+                    classes: Sequence[str], max_points: int = 1500) -> LessonWidget:
+    """Two sliders pick a point z of a 2-D latent space; the decoder draws ``decode(z)``.
+
+    Left: the codes of real images, coloured by label, and the chosen point (a cross).
+    Right: what the decoder makes of that point, including points no image maps to.
+    """
+    z, y = codes[:max_points].numpy(), labels[:max_points].numpy()
+    low, high = np.percentile(z, 1, axis=0), np.percentile(z, 99, axis=0)
+    device = next(model.parameters()).device
+    fig = go.FigureWidget(make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4],
+                                        subplot_titles=("codes of test images", "decode(z)")))
+    for c, name in enumerate(classes):
+        keep = y == c
+        fig.add_scattergl(x=z[keep, 0], y=z[keep, 1], mode="markers", name=name, row=1, col=1,
+                          marker=dict(size=4, color=PALETTE[c % len(PALETTE)], opacity=0.5))
+    fig.add_scatter(x=[0.0], y=[0.0], mode="markers", name="z", row=1, col=1, showlegend=False,
+                    marker=dict(symbol="x", size=14, color="black"))
+    empty = torch.zeros(1, *model.image_shape[1:]) if hasattr(model, "image_shape") else torch.zeros(1, 28, 28)
+    fig.add_trace(_image_trace(empty), row=1, col=2)
+    _image_axes(fig, row=1, col=2)
+    fig.update_layout(height=420, width=820, margin=dict(l=10, r=10, t=40, b=10))
+    sliders = [W.FloatSlider(value=float((lo + hi) / 2), min=float(lo), max=float(hi),
+                             step=float((hi - lo) / 100), description=f"z[{i}]",
+                             continuous_update=True, readout_format=".2f")
+               for i, (lo, hi) in enumerate(zip(low, high))]
+    marker, image = fig.data[-2], fig.data[-1]
+
+    @torch.no_grad()
+    def redraw(_=None) -> None:
+        point = torch.tensor([[s.value for s in sliders]], dtype=torch.float32, device=device)
+        decoded = model.decode(point).float().cpu()[0, 0].clamp(0, 1).numpy()
+        with fig.batch_update():
+            marker.x, marker.y = [sliders[0].value], [sliders[1].value]
+            image.z = decoded
+
+    for s in sliders:
+        s.observe(redraw, names="value")
+    redraw()
+    return LessonWidget(fig, sliders)

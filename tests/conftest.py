@@ -1,0 +1,35 @@
+"""Shared fixtures: every test writes checkpoints and results to its own scratch folder.
+
+The data cache (build/data) is shared: converting mnist5k once is enough.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from course.data import Split
+
+
+@pytest.fixture(autouse=True)
+def scratch_dirs(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "checkpoints"))
+    monkeypatch.setenv("COURSE_RESULTS_DIR", str(tmp_path / "results"))
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    monkeypatch.setenv("COURSE_DEVICE", "cpu")
+    return tmp_path
+
+
+@pytest.fixture
+def tiny_images() -> torch.Tensor:
+    """64 images of 1x8x8 with structure (blobs), so models can learn something in a second."""
+    g = torch.Generator().manual_seed(0)
+    yy, xx = torch.meshgrid(torch.arange(8.0), torch.arange(8.0), indexing="ij")
+    centres = torch.rand(64, 2, generator=g) * 6 + 1
+    d2 = (yy - centres[:, 0, None, None]) ** 2 + (xx - centres[:, 1, None, None]) ** 2
+    return torch.exp(-d2 / 4).unsqueeze(1)
+
+
+@pytest.fixture
+def tiny_split(tiny_images) -> Split:
+    return Split(tiny_images, torch.arange(64) % 10)

@@ -1,0 +1,51 @@
+import random
+
+import numpy as np
+import torch
+
+from course.device import describe_device, get_device, seed_everything
+from course.models import MLPAutoencoder
+from course.train import fit
+
+
+def test_get_device_honours_preference_and_environment(monkeypatch):
+    assert get_device("cpu") == torch.device("cpu")
+    monkeypatch.setenv("COURSE_DEVICE", "cpu")
+    assert get_device() == torch.device("cpu")
+
+
+def test_get_device_picks_cuda_then_mps_then_cpu(monkeypatch):
+    monkeypatch.delenv("COURSE_DEVICE")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert get_device().type == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert get_device().type == "mps"
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert get_device().type == "cpu"
+
+
+def test_describe_device_mentions_threads_on_cpu():
+    assert "threads" in describe_device(torch.device("cpu"))
+
+
+def test_seeding_gives_identical_random_numbers_twice():
+    def draw():
+        seed_everything(123)
+        return random.random(), np.random.rand(3).tolist(), torch.rand(3).tolist()
+
+    assert draw() == draw()
+    seed_everything(124)
+    assert draw() != (random.random(), np.random.rand(3).tolist(), torch.rand(3).tolist())
+
+
+def test_seeded_training_is_identical_twice(tiny_images):
+    def run():
+        seed_everything(0)
+        model = MLPAutoencoder((1, 8, 8), 3, hidden=(16,))
+        history = fit(model, tiny_images, epochs=3, batch_size=16)
+        return history.train_loss, [p.detach().clone() for p in model.parameters()]
+
+    (loss_a, weights_a), (loss_b, weights_b) = run(), run()
+    assert loss_a == loss_b
+    assert all(torch.equal(a, b) for a, b in zip(weights_a, weights_b))

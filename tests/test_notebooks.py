@@ -1,0 +1,105 @@
+"""The notebooks as a learner and CI meet them.
+
+- each lesson runs in a fresh kernel with smoke parameters and records its figures;
+- a bad parameter stops a lesson at its parameters cell with one clear line;
+- every .py / .ipynb pair is in sync (converted and diffed, not judged by timestamps);
+- committed notebooks carry no widget state and no papermill metadata.
+
+nbval re-runs the committed notebooks at their default parameters (see the Makefile),
+which is where each lesson's claims are asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import nbformat
+import papermill
+import pytest
+
+from course.notebooks import WIDGET_VIEW, lesson_sources, pair_diff, strip
+
+RECORDED = {
+    "00_start_here": ["device", "torch_version", "datasets_ready", "cache_second_from_cache"],
+    "01_autoencoder_basics": [
+        "ae_mse_k2", "ae_mse_k8", "ae_mse_k32", "pca_mse_k2", "pca_mse_k8", "pca_mse_k32",
+        "probe_acc_pixels", "probe_acc_pca", "probe_acc_ae"],
+}
+SMOKE_BUDGET_S = 20
+LESSONS = lesson_sources()
+
+
+def test_every_lesson_is_listed_here():
+    assert [p.stem for p in LESSONS] == sorted(RECORDED)
+
+
+def run(py, tmp_path, **parameters):
+    import jupytext
+
+    source = tmp_path / f"{py.stem}.ipynb"
+    nbformat.write(jupytext.read(py), source)
+    return papermill.execute_notebook(str(source), str(tmp_path / "out.ipynb"),
+                                      parameters=parameters, cwd=str(py.parent),
+                                      kernel_name="python3", progress_bar=False)
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("py", LESSONS, ids=lambda p: p.stem)
+def test_lesson_runs_in_smoke_mode_and_records_its_figures(py, tmp_path, scratch_dirs):
+    start = time.perf_counter()
+    run(py, tmp_path, SMOKE=True)
+    seconds = time.perf_counter() - start
+    record = json.loads((scratch_dirs / "results" / f"{py.stem}.json").read_text())
+    assert record["smoke"] is True
+    missing = set(RECORDED[py.stem]) - set(record["figures"])
+    assert not missing, f"{py.stem} did not record {sorted(missing)}"
+    print(f"{py.stem}: smoke run in {seconds:.1f} s (budget {SMOKE_BUDGET_S} s)")
+
+
+@pytest.mark.notebook
+def test_a_bad_parameter_stops_the_notebook_with_one_clear_line(tmp_path):
+    py = next(p for p in LESSONS if p.stem == "00_start_here")
+    with pytest.raises(papermill.PapermillExecutionError) as info:
+        run(py, tmp_path, CACHE_DEMO_EPOCHS=-1)
+    assert info.value.ename == "ParameterError"
+    assert info.value.evalue == "CACHE_DEMO_EPOCHS = -1, but it must be a whole number >= 1"
+    executed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    (error,) = [o for c in executed.cells if c.cell_type == "code"
+                for o in c.get("outputs", []) if o.output_type == "error"]
+    assert error.traceback == [f"ParameterError: {info.value.evalue}"]
+
+
+@pytest.mark.parametrize("py", LESSONS, ids=lambda p: p.stem)
+def test_pair_is_in_sync(py):
+    diff = pair_diff(py)
+    assert not diff, f"{py.name} and its .ipynb differ; run `make notebooks`:\n{diff}"
+
+
+@pytest.mark.parametrize("py", LESSONS, ids=lambda p: p.stem)
+def test_committed_notebook_is_clean_and_executed(py):
+    nb = nbformat.read(py.with_suffix(".ipynb"), as_version=4)
+    assert "widgets" not in nb.metadata and "papermill" not in nb.metadata
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code), "every code cell has been executed"
+    assert not any(o.output_type == "error" for c in code for o in c.outputs)
+    assert not any(WIDGET_VIEW in o.get("data", {}) for c in code for o in c.outputs)
+    assert not any("papermill" in c.metadata or "execution" in c.metadata for c in nb.cells)
+    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1 and "SMOKE = False" in params[0].source
+
+
+def test_strip_drops_widget_state_but_keeps_the_text():
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["widgets"] = {"state": "megabytes"}
+    nb.metadata["papermill"] = {}
+    cell = nbformat.v4.new_code_cell("w")
+    cell.metadata["papermill"] = {}
+    cell.outputs = [nbformat.v4.new_output("display_data", data={WIDGET_VIEW: {"model_id": "x"},
+                                                                 "text/plain": "bar 100%"}),
+                    nbformat.v4.new_output("display_data", data={WIDGET_VIEW: {"model_id": "y"}})]
+    nb.cells = [cell]
+    strip(nb)
+    assert "widgets" not in nb.metadata and "papermill" not in nb.metadata
+    assert cell.metadata == {}
+    assert [o.data for o in cell.outputs] == [{"text/plain": "bar 100%"}]

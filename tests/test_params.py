@@ -29,6 +29,13 @@ def test_good_parameters_pass_silently():
     check_parameters(A=(1, integer()), B=(0.5, number()), C=(True, boolean()))
 
 
-def test_inside_ipython_the_error_is_one_line_without_traceback():
-    stb = _one_line(None, ParameterError, ParameterError("EPOCHS = -3, but ..."), None)
-    assert stb == ["ParameterError: EPOCHS = -3, but ..."]
+def test_inside_ipython_the_error_is_shown_as_one_line_without_traceback():
+    shown = []
+
+    class Shell:
+        def _showtraceback(self, etype, value, stb):
+            shown.append((etype, str(value), stb))
+
+    error = ParameterError("EPOCHS = -3, but ...")
+    _one_line(Shell(), ParameterError, error, None)
+    assert shown == [(ParameterError, "EPOCHS = -3, but ...", ["ParameterError: EPOCHS = -3, but ..."])]

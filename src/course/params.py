@@ -77,8 +77,16 @@ def list_of(rule: Rule, min_len: int = 1) -> Rule:
                 lambda v: isinstance(v, (list, tuple)) and len(v) >= min_len and all(map(rule, v)))
 
 
-def _one_line(shell, etype, value, tb, tb_offset=None):  # IPython's custom-exception hook
-    return [f"{etype.__name__}: {value}"]
+def _one_line(shell, etype, value, tb, tb_offset=None):
+    """IPython's custom-exception hook: show the error as one line, no traceback.
+
+    IPython ignores what a custom handler returns, so the handler shows the error itself,
+    through the shell's own display method: in a kernel that sends a proper error output
+    (the cell fails, papermill stops there and reports ``ename``/``evalue``).
+    """
+    stb = [f"{etype.__name__}: {value}"]
+    shell._showtraceback(etype, value, stb)
+    return stb
 
 
 def _install_one_line_handler() -> None:

@@ -33,8 +33,10 @@ $(STAMP): pyproject.toml constraints.txt src/course/lab_settings.json
 	cp src/course/lab_settings.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $(STAMP)
 
+# JupyterLab refuses to run as root unless told: containers often run as root.
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" notebooks/00_start_here.ipynb
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) \
+	    notebooks/00_start_here.ipynb
 
 # pytest exits 5 when it collects nothing: that is a broken suite, not a pass.
 test: $(STAMP)

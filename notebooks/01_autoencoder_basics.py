@@ -74,7 +74,7 @@ from course.device import get_device, seed_everything
 from course.models import Autoencoder, ConvAutoencoder, LinearAutoencoder, count_parameters
 from course.results import check_claim, record_results
 from course.show import show_source
-from course.train import fit, predict, reconstruction_loss
+from course.train import History, fit, predict, reconstruction_loss
 
 seed_everything(SEED)
 device = get_device()
@@ -99,15 +99,15 @@ plots.image_grid({"training images": ds.train.images[:12]})
 # %% [markdown]
 # ## Encoder, bottleneck, decoder
 #
-# Every autoencoder in this course has the same shape: `encode` maps an image to its code
-# `z`, `decode` maps a code back to an image, and `forward` does both. This is the whole
-# base class:
+# Every autoencoder in this course has the same shape: an `encoder` network maps an image
+# to its code `z`, a `decoder` network maps a code back to an image, and `forward` does
+# both. This is the whole base class:
 
 # %%
 show_source(Autoencoder)
 
 # %% [markdown]
-# The convolutional autoencoder fills in `encode` and `decode`. Its encoder looks at
+# The convolutional autoencoder builds the two networks. Its encoder looks at
 # 3x3 neighbourhoods and halves the image twice (28 → 14 → 7) before a linear layer squeezes
 # everything into `bottleneck` numbers; the decoder mirrors it with transposed convolutions
 # that double the size, and a sigmoid keeps pixels in [0, 1].
@@ -142,7 +142,7 @@ show_source(reconstruction_loss)
 show_source(fit)
 
 # %%
-def train_conv(k: int) -> tuple[ConvAutoencoder, object]:
+def train_conv(k: int) -> tuple[ConvAutoencoder, History]:
     """A convolutional autoencoder with a k-number bottleneck, trained (or loaded from the cache)."""
     seed_everything(SEED)
     model = ConvAutoencoder(image_shape, k)
@@ -213,7 +213,7 @@ for k in BOTTLENECKS:
     mse[k] = {"PCA": mse_per_image(test_x, pca(test_x)).mean().item(),
               "linear AE": mse_per_image(test_x, predict(linear, test_x)).mean().item(),
               "conv AE": mse_per_image(test_x, predict(conv_models[k], test_x)).mean().item()}
-    overlap = subspace_overlap(linear.decoder.weight, pca.components)
+    overlap = subspace_overlap(linear.decoder[0].weight, pca.components)
     rows.append({"bottleneck k": k, **{f"{m} MSE": v for m, v in mse[k].items()},
                  "conv / PCA": mse[k]["conv AE"] / mse[k]["PCA"], "linear AE ∩ PCA subspace": overlap})
 plots.Table(rows, caption="Test mean squared error per pixel (lower is better)")

@@ -18,7 +18,14 @@ from torch import nn
 
 
 class Autoencoder(nn.Module):
-    """What all autoencoders share: reconstruct the input through the bottleneck."""
+    """What all autoencoders share: reconstruct the input through the bottleneck.
+
+    A subclass builds two networks, ``self.encoder`` (image -> code) and
+    ``self.decoder`` (code -> image); this class connects them.
+    """
+
+    encoder: nn.Module
+    decoder: nn.Module
 
     def __init__(self, image_shape: tuple[int, int, int], bottleneck: int) -> None:
         super().__init__()
@@ -26,10 +33,12 @@ class Autoencoder(nn.Module):
         self.bottleneck = bottleneck
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        """Images ``(N, C, H, W)`` -> codes ``(N, bottleneck)``."""
+        return self.encoder(x)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        """Codes ``(N, bottleneck)`` -> reconstructed images ``(N, C, H, W)``."""
+        return self.decoder(z)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
@@ -50,14 +59,8 @@ class LinearAutoencoder(Autoencoder):
     def __init__(self, image_shape: tuple[int, int, int], bottleneck: int) -> None:
         super().__init__(image_shape, bottleneck)
         pixels = math.prod(image_shape)
-        self.encoder = nn.Linear(pixels, bottleneck)
-        self.decoder = nn.Linear(bottleneck, pixels)
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encoder(x.flatten(1))
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z).view(-1, *self.image_shape)
+        self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(pixels, bottleneck))
+        self.decoder = nn.Sequential(nn.Linear(bottleneck, pixels), nn.Unflatten(1, tuple(image_shape)))
 
 
 class MLPAutoencoder(Autoencoder):
@@ -76,12 +79,6 @@ class MLPAutoencoder(Autoencoder):
         for a, b in zip(sizes[::-1][:-1], sizes[::-1][1:]):
             up += [nn.ReLU(), nn.Linear(a, b)]
         self.decoder = nn.Sequential(*up, nn.Sigmoid(), nn.Unflatten(1, tuple(image_shape)))
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encoder(x)
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
 
     @property
     def config(self) -> dict[str, object]:
@@ -118,12 +115,6 @@ class ConvAutoencoder(Autoencoder):
             nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), norm(c1), nn.ReLU(),
             nn.ConvTranspose2d(c1, c, 4, stride=2, padding=1), nn.Sigmoid(),
         )
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encoder(x)
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
 
     @property
     def config(self) -> dict[str, object]:

@@ -98,6 +98,8 @@ def line_chart(x: Sequence[Any], series: Mapping[str, Sequence[float]], *, x_tit
     fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, height=400,
                       xaxis_type="log" if log_x else "linear",
                       yaxis_type="log" if log_y else "linear")
+    if len(x) <= 12:  # few settings: label exactly those
+        fig.update_xaxes(tickvals=list(x))
     return fig
 
 

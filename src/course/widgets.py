@@ -20,6 +20,7 @@ import torch
 from plotly.subplots import make_subplots
 
 from course.data import Split
+from course.models import Autoencoder
 from course.plots import PALETTE
 
 
@@ -40,10 +41,10 @@ def _image_trace(image: torch.Tensor) -> go.Heatmap:
                       showscale=False, hoverinfo="skip")
 
 
-def _image_axes(fig: go.FigureWidget, **where) -> None:
-    fig.update_yaxes(autorange="reversed", scaleanchor="x" if not where else None,
-                     showticklabels=False, **where)
-    fig.update_xaxes(showticklabels=False, **where)
+def _image_axes(fig: go.FigureWidget, x_axis: str = "x", **where) -> None:
+    """Axes for an image: square pixels, row 0 at the top, no tick labels."""
+    fig.update_yaxes(autorange="reversed", scaleanchor=x_axis, showticklabels=False, **where)
+    fig.update_xaxes(showticklabels=False, constrain="domain", **where)
 
 
 def image_browser(split: Split, classes: Sequence[str]) -> LessonWidget:
@@ -64,7 +65,7 @@ def image_browser(split: Split, classes: Sequence[str]) -> LessonWidget:
     return LessonWidget(fig, [slider])
 
 
-def latent_explorer(model: torch.nn.Module, codes: torch.Tensor, labels: torch.Tensor,
+def latent_explorer(model: Autoencoder, codes: torch.Tensor, labels: torch.Tensor,
                     classes: Sequence[str], max_points: int = 1500) -> LessonWidget:
     """Two sliders pick a point z of a 2-D latent space; the decoder draws ``decode(z)``.
 
@@ -82,9 +83,8 @@ def latent_explorer(model: torch.nn.Module, codes: torch.Tensor, labels: torch.T
                           marker=dict(size=4, color=PALETTE[c % len(PALETTE)], opacity=0.5))
     fig.add_scatter(x=[0.0], y=[0.0], mode="markers", name="z", row=1, col=1, showlegend=False,
                     marker=dict(symbol="x", size=14, color="black"))
-    empty = torch.zeros(1, *model.image_shape[1:]) if hasattr(model, "image_shape") else torch.zeros(1, 28, 28)
-    fig.add_trace(_image_trace(empty), row=1, col=2)
-    _image_axes(fig, row=1, col=2)
+    fig.add_trace(_image_trace(torch.zeros(model.image_shape)), row=1, col=2)
+    _image_axes(fig, x_axis="x2", row=1, col=2)
     fig.update_layout(height=420, width=820, margin=dict(l=10, r=10, t=40, b=10))
     sliders = [W.FloatSlider(value=float((lo + hi) / 2), min=float(lo), max=float(hi),
                              step=float((hi - lo) / 100), description=f"z[{i}]",

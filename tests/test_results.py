@@ -7,10 +7,12 @@ import torch
 from course.results import ClaimFailed, check_claim, load_results, record_results, results_path
 
 
-def test_record_results_writes_plain_json():
-    path = record_results("99_demo", {"a": np.float32(0.5), "b": torch.tensor([1, 2]),
-                                      "c": [np.int64(3)], "d": "text", "e": True}, smoke=True)
-    assert path == results_path("99_demo") and path.name == "99_demo.json"
+def test_record_results_writes_plain_json(capsys):
+    record_results("99_demo", {"a": np.float32(0.5), "b": torch.tensor([1, 2]),
+                               "c": [np.int64(3)], "d": "text", "e": True}, smoke=True)
+    path = results_path("99_demo")
+    assert path.name == "99_demo.json"
+    assert capsys.readouterr().out.startswith("recorded 5 figures in ")
     record = json.loads(path.read_text())
     assert record["figures"] == {"a": 0.5, "b": [1, 2], "c": [3], "d": "text", "e": True}
     assert record["smoke"] is True and record["device"] == "cpu"

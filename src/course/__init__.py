@@ -6,6 +6,11 @@ Each module's docstring says which lessons use it:
 - :mod:`course.device`      device choice and seeding (every lesson)
 - :mod:`course.data`        the data registry: mnist5k (offline default), digits8x8, mnist, fashion-mnist
 - :mod:`course.models`      the autoencoders of lesson 01 (linear, fully connected, convolutional)
+- :mod:`course.noise`       noise models, PSNR and the denoising loss (lesson 02)
+- :mod:`course.denoising`   PSNR sweeps, their figure and the noise-level widget (lesson 02)
+- :mod:`course.vae`         the variational autoencoder, sampling, interpolation (lesson 08)
+- :mod:`course.classifier`  a digit classifier that grades generated images (lessons 08, 10)
+- :mod:`course.anomaly`     one-class tasks, scores, thresholds, cost tables (lesson 10)
 - :mod:`course.train`       one ``fit`` loop with progress bar, loss history and checkpoint cache
 - :mod:`course.checkpoints` the checkpoint cache: keyed, atomic, checksummed
 - :mod:`course.baselines`   PCA and linear probes, the baselines every lesson measures against

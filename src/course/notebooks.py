@@ -23,6 +23,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -151,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         chosen = [p for p in sources if not args.names or p.stem in args.names]
         for py in chosen:
             print(f"executing {py.name} ...", flush=True)
+            start = time.perf_counter()
             build(py)
+            print(f"  {py.with_suffix('.ipynb').name} written in {time.perf_counter() - start:.1f} s", flush=True)
             if diff := pair_diff(py):
                 print(diff)
                 return 1

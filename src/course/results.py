@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from course.device import get_device
-from course.paths import results_dir
+from course.paths import project_root, results_dir
 
 
 class ClaimFailed(AssertionError):
@@ -55,8 +55,8 @@ def results_path(notebook: str) -> Path:
     return results_dir() / f"{notebook}.json"
 
 
-def record_results(notebook: str, figures: Mapping[str, Any], *, smoke: bool = False) -> Path:
-    """Write a notebook's headline figures (and how they were obtained) as JSON."""
+def record_results(notebook: str, figures: Mapping[str, Any], *, smoke: bool = False) -> None:
+    """Write a notebook's headline figures (and how they were obtained) as JSON, and say where."""
     record = {
         "notebook": notebook,
         "smoke": smoke,
@@ -71,7 +71,11 @@ def record_results(notebook: str, figures: Mapping[str, Any], *, smoke: bool = F
     with os.fdopen(fd, "w") as f:
         json.dump(record, f, indent=1)
     os.replace(tmp, path)
-    return path
+    try:
+        shown = path.relative_to(project_root())
+    except ValueError:
+        shown = path
+    print(f"recorded {len(record['figures'])} figures in {shown}")
 
 
 def load_results(notebook: str) -> dict[str, Any]:

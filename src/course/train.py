@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Literal
+from typing import Callable, Literal, Mapping
 
 import torch
 import torch.nn.functional as F
@@ -28,6 +28,7 @@ from course.device import get_device
 
 Batch = torch.Tensor | tuple[torch.Tensor, ...]
 LossFn = Callable[..., torch.Tensor]
+Monitor = Callable[[nn.Module], Mapping[str, float]]
 
 
 def reconstruction_loss(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -48,6 +49,7 @@ class History:
     val_loss: list[float] = field(default_factory=list)
     seconds: float = 0.0
     from_cache: bool = False
+    extra: dict[str, list[float]] = field(default_factory=dict)  # what a ``monitor`` measured per epoch
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -95,11 +97,20 @@ def predict(model: nn.Module, x: torch.Tensor, *, method: str = "forward",
     return out
 
 
+@torch.no_grad()
+def _monitored(model: nn.Module, monitor: Monitor, device: torch.device) -> dict[str, float]:
+    model.eval()
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        values = {str(k): float(v) for k, v in monitor(model).items()}
+    model.train()
+    return values
+
+
 def fit(model: nn.Module, train: Batch, *, val: Batch | None = None, epochs: int,
         lr: float = 2e-3, batch_size: int = 32, loss_fn: LossFn = reconstruction_loss,
         schedule: Literal["onecycle", "constant"] = "onecycle", weight_decay: float = 0.0,
         seed: int = 0, device: torch.device | str | None = None, cache: bool = False,
-        desc: str | None = None, progress: bool = True) -> History:
+        desc: str | None = None, progress: bool = True, monitor: Monitor | None = None) -> History:
     """Train ``model`` in place with Adam and return its :class:`History`.
 
     ``train`` and ``val`` are a tensor of inputs, or a tuple of tensors (inputs, labels,
@@ -108,6 +119,9 @@ def fit(model: nn.Module, train: Batch, *, val: Batch | None = None, epochs: int
     With ``cache=True`` the trained weights are stored, and reused when the model, the
     data, the loss and every setting here are the same. The model ends on ``device``
     (default: :func:`course.device.get_device`) in eval mode.
+    ``monitor(model)``, if given, runs after each epoch (eval mode, no gradients, its own
+    random numbers on the CPU and CUDA, so the run is unchanged) and returns named
+    numbers, appended to ``history.extra`` and cached with it (lesson 08 tracks the ELBO's terms).
     """
     device = torch.device(device) if device is not None else get_device()
     tensors = _as_tuple(train)
@@ -118,7 +132,8 @@ def fit(model: nn.Module, train: Batch, *, val: Batch | None = None, epochs: int
             val=checkpoints.fingerprint(*_as_tuple(val)) if val is not None else None,
             loss=checkpoints.source_hash(loss_fn), fit=checkpoints.source_hash(fit),
             epochs=epochs, lr=lr, batch_size=batch_size, schedule=schedule,
-            weight_decay=weight_decay, seed=seed)
+            weight_decay=weight_decay, seed=seed,
+            **({"monitor": checkpoints.source_hash(monitor)} if monitor is not None else {}))
         meta = checkpoints.load(key, model)
         if meta is not None:
             model.to(device).eval()
@@ -155,6 +170,9 @@ def fit(model: nn.Module, train: Batch, *, val: Batch | None = None, epochs: int
         if val is not None:
             history.val_loss.append(evaluate(model, val, loss_fn=loss_fn))
             postfix["val"] = f"{history.val_loss[-1]:.4f}"
+        if monitor is not None:
+            for name, value in _monitored(model, monitor, device).items():
+                history.extra.setdefault(name, []).append(value)
         bar.set_postfix(postfix)
     history.seconds = time.perf_counter() - start
     model.eval()

@@ -87,7 +87,8 @@ def psnr_curves(levels: Sequence[float], sweeps: Mapping[str, Mapping[str, Seque
         fig.update_xaxes(title_text=LEVEL_NAMES.get(kind, "level"), tickvals=list(levels),
                          row=1, col=col)
     fig.update_yaxes(title_text="PSNR (dB)", row=1, col=1)
-    fig.update_layout(title=title, height=400, width=320 * len(kinds) + 160)
+    fig.update_layout(title=title, height=440, width=300 * len(kinds) + 80,
+                      legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
     return fig
 
 

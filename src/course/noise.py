@@ -33,22 +33,23 @@ Level = float | torch.Tensor
 NoiseFn = Callable[[torch.Tensor, Level, Randomness], torch.Tensor]
 
 
-def _uniform(images: torch.Tensor, generator: Randomness) -> torch.Tensor:
-    """U[0, 1) numbers shaped like ``images``, drawn from ``generator``, on their device."""
+def _draw(images: torch.Tensor, generator: Randomness, sample: Callable[..., torch.Tensor]) -> torch.Tensor:
+    """``sample`` (torch.rand or torch.randn) shaped like ``images``, from ``generator``, on their device."""
     if generator is None:
-        return torch.rand(images.shape, device=images.device)
+        return sample(images.shape, device=images.device)
     if isinstance(generator, int):
         generator = torch.Generator().manual_seed(generator)
-    return torch.rand(images.shape, generator=generator, device=generator.device).to(images.device)
+    return sample(images.shape, generator=generator, device=generator.device).to(images.device)
+
+
+def _uniform(images: torch.Tensor, generator: Randomness) -> torch.Tensor:
+    """U[0, 1) numbers shaped like ``images``."""
+    return _draw(images, generator, torch.rand)
 
 
 def _normal(images: torch.Tensor, generator: Randomness) -> torch.Tensor:
-    """N(0, 1) numbers shaped like ``images``, drawn from ``generator``, on their device."""
-    if generator is None:
-        return torch.randn(images.shape, device=images.device)
-    if isinstance(generator, int):
-        generator = torch.Generator().manual_seed(generator)
-    return torch.randn(images.shape, generator=generator, device=generator.device).to(images.device)
+    """N(0, 1) numbers shaped like ``images``."""
+    return _draw(images, generator, torch.randn)
 
 
 def _per_image(level: Level, images: torch.Tensor) -> torch.Tensor | float:

@@ -92,7 +92,7 @@ from course.models import ConvAutoencoder, count_parameters
 from course.results import check_claim, record_results
 from course.show import show_source
 from course.train import classification_loss, fit, predict
-from course.vae import (ConvVAE, ELBOLoss, decode_codes, elbo_curves, elbo_loss, elbo_split,
+from course.vae import (ConvVAE, ELBOLoss, elbo_curves, elbo_loss, elbo_split,
                         elbo_terms, interpolate, interpolation_slider, kl_to_standard_normal,
                         latent_grid, rate_distortion_figure, reparameterise, sample_gaussian_like,
                         sample_prior)
@@ -161,7 +161,7 @@ history_ae = fit(ae, ds.train.images, val=ds.val.images, epochs=EPOCHS, batch_si
                  lr=LR, seed=SEED, cache=USE_CACHE, desc=f"plain AE, k={LATENT_DIM}")
 codes_ae = predict(ae, ds.train.images, method="encode")
 samples_ae = sample_prior(ae, N_SAMPLES, seed=SEED)
-samples_ae_fitted = decode_codes(ae, sample_gaussian_like(codes_ae, N_SAMPLES, seed=SEED))
+samples_ae_fitted = predict(ae, sample_gaussian_like(codes_ae, N_SAMPLES, seed=SEED), method="decode")
 plots.image_grid({"test images": ds.test.images[:12],
                   "reconstructed": predict(ae, ds.test.images[:12]),
                   "decoded N(0, I)": samples_ae[:12],
@@ -366,7 +366,7 @@ plots.image_grid({"VAE": interpolate(vae, x_a, x_b, steps=10),
 # %%
 vae_2d, history_2d = train_vae(2, 1.0, EPOCHS_2D)
 steps = 15
-grid_images = decode_codes(vae_2d, latent_grid(2.0, steps))
+grid_images = predict(vae_2d, latent_grid(2.0, steps), method="decode")
 plots.image_grid({f"z[1]={v:+.1f}": grid_images[steps * r:steps * (r + 1)]
                   for r, v in enumerate(torch.linspace(2, -2, steps).tolist())},
                  title="decode(z) of the 2-D VAE, z[0] from -2 (left) to 2 (right)", cell_px=32)

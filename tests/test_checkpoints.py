@@ -85,3 +85,23 @@ def test_clear_removes_everything(tiny_images):
     train(model(), tiny_images)
     assert checkpoints.clear() == 2
     assert not list(cache_dir().iterdir())
+
+
+class ScaledLoss:
+    """A loss with a setting, as lessons 02 and 08 use: an object, not a function."""
+
+    def __init__(self, scale: float) -> None:
+        self.scale = scale
+        self._calls = 0  # private state that changes during training must not change the key
+
+    def __call__(self, model, x):
+        self._calls += 1
+        return self.scale * ((model(x) - x) ** 2).mean()
+
+
+def test_a_loss_object_is_keyed_by_its_code_and_settings_not_its_state():
+    a, b = ScaledLoss(1.0), ScaledLoss(1.0)
+    a._calls = 7
+    assert checkpoints.source_hash(a) == checkpoints.source_hash(b)
+    assert checkpoints.source_hash(a) != checkpoints.source_hash(ScaledLoss(2.0))
+    assert checkpoints.source_hash(a) != checkpoints.source_hash(ScaledLoss)

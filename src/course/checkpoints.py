@@ -48,12 +48,30 @@ def fingerprint(*tensors: torch.Tensor) -> str:
     return h.hexdigest()[:16]
 
 
-def source_hash(obj: Any) -> str:
-    """Hash of an object's source code (its qualified name where there is no source)."""
+def _source(obj: Any) -> str:
     try:
-        text = inspect.getsource(obj)
+        return inspect.getsource(obj)
     except (OSError, TypeError):
-        text = getattr(obj, "__qualname__", repr(obj))
+        return getattr(obj, "__qualname__", repr(obj))
+
+
+def source_hash(obj: Any) -> str:
+    """Hash of what decides an object's behaviour: the code a training run depends on.
+
+    A function or class: its source. Any other callable object, such as a loss with
+    settings (lesson 02's ``DenoisingLoss``, lesson 08's ``ELBOLoss``): the source of the
+    module that defines its class (so editing a helper it calls counts too) and its public
+    attributes (so other settings give another hash). Where there is no source (a lambda
+    typed at a prompt), its qualified name.
+    """
+    if inspect.isroutine(obj) or inspect.isclass(obj):
+        text = _source(obj)
+    else:
+        cls = type(obj)
+        module = inspect.getmodule(cls)
+        code = _source(module) if module is not None and module.__name__ != "__main__" else _source(cls)
+        settings = {k: v for k, v in vars(obj).items() if not k.startswith("_")}
+        text = f"{code}\n{cls.__qualname__}{sorted(settings.items())!r}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

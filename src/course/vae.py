@@ -34,10 +34,9 @@ import torch.nn.functional as F
 from plotly.subplots import make_subplots
 from torch import nn
 
-from course import checkpoints
 from course.models import Autoencoder, ConvAutoencoder
 from course.plots import PALETTE
-from course.train import History
+from course.train import History, predict
 from course.widgets import LessonWidget
 
 
@@ -128,19 +127,15 @@ def elbo_loss(model: ConvVAE, x: torch.Tensor, *, beta: float = 1.0) -> torch.Te
 class ELBOLoss:
     """``elbo_loss`` with its ``beta`` fixed: a ``loss_fn`` for :func:`course.train.fit`.
 
-    ``fit(model, x, loss_fn=ELBOLoss(beta=4.0), cache=True)``. Its ``repr`` carries
-    ``beta`` and the hash of the loss's source, which is what the checkpoint cache keys
-    a callable without source code on: a different beta or an edited loss retrains.
+    ``fit(model, x, loss_fn=ELBOLoss(beta=4.0), cache=True)``. The checkpoint cache keys
+    it on ``beta`` and this module's source (:func:`course.checkpoints.source_hash`), so a
+    different beta or an edited loss retrains.
     """
 
     beta: float = 1.0
 
     def __call__(self, model: ConvVAE, x: torch.Tensor) -> torch.Tensor:
         return elbo_loss(model, x, beta=self.beta)
-
-    def __repr__(self) -> str:
-        source = checkpoints.source_hash(elbo_loss) + checkpoints.source_hash(elbo_terms)
-        return f"ELBOLoss(beta={self.beta!r}, source={source})"
 
 
 @torch.no_grad()
@@ -176,18 +171,7 @@ def sample_prior(model: Autoencoder, n: int, *, seed: int = 0,
     """
     k = latent_dim or getattr(model, "latent_dim", None) or model.bottleneck
     z = torch.randn(n, k, generator=torch.Generator().manual_seed(seed))
-    return decode_codes(model, z)
-
-
-@torch.no_grad()
-def decode_codes(model: Autoencoder, z: torch.Tensor) -> torch.Tensor:
-    """``model.decode(z)`` in eval mode, on the model's device; the result is on the CPU."""
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    out = model.decode(z.to(device)).float().cpu()
-    model.train(was_training)
-    return out
+    return predict(model, z, method="decode")
 
 
 def sample_gaussian_like(codes: torch.Tensor, n: int, *, seed: int = 0) -> torch.Tensor:
@@ -212,14 +196,9 @@ def interpolate(model: Autoencoder, x_a: torch.Tensor, x_b: torch.Tensor,
     ``x_a`` and ``x_b`` are single images ``(C, H, W)``; for a VAE the codes are the means.
     Returns ``(steps, C, H, W)`` on the CPU, the first and last being the two reconstructions.
     """
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    z = model.encode(torch.stack([x_a, x_b]).to(device)).float()
-    t = torch.linspace(0, 1, steps, device=device)[:, None]
-    out = model.decode((1 - t) * z[0] + t * z[1]).float().cpu()
-    model.train(was_training)
-    return out
+    z = predict(model, torch.stack([x_a, x_b]), method="encode")
+    t = torch.linspace(0, 1, steps)[:, None]
+    return predict(model, (1 - t) * z[0] + t * z[1], method="decode")
 
 
 def latent_grid(span: float = 2.0, steps: int = 15) -> torch.Tensor:
@@ -300,7 +279,7 @@ def interpolation_slider(models: Mapping[str, Autoencoder], x_a: torch.Tensor,
 
     def redraw(_=None) -> None:
         t = float(slider.value)
-        images = {name: decode_codes(model, (1 - t) * ends[name][:1] + t * ends[name][1:])[0, 0]
+        images = {name: predict(model, (1 - t) * ends[name][:1] + t * ends[name][1:], method="decode")[0, 0]
                   for name, model in models.items()}
         with fig.batch_update():
             for i, name in enumerate(names, start=1):

@@ -15,28 +15,27 @@ PYTEST_ARGS ?=
 help:
 	@echo "make lab        open the course in JupyterLab (sets everything up the first time)"
 	@echo "make test       run all tests: units, notebooks (smoke and nbval), pair sync"
-	@echo "make test-fast  unit tests only"
+	@echo "make test-fast  unit tests only (no notebooks, no browser)"
 	@echo "make notebooks  re-execute every notebooks/NN_*.py into its .ipynb"
 	@echo "make clean      remove build/ (data cache, checkpoints, results)"
 
 install: $(STAMP)
 
-# Installs the course with the pinned versions of constraints.txt, registers the named
-# kernel in the venv, and gives JupyterLab the course's settings (paired .py files open
-# as notebooks, no news pop-up).
-$(STAMP): pyproject.toml constraints.txt src/course/lab_settings.json
+# Installs the course with the pinned versions of constraints.txt; course.lab then
+# registers the named kernel in the venv and gives JupyterLab the course's settings
+# (paired .py files open as notebooks, no news pop-up).
+$(STAMP): pyproject.toml constraints.txt src/course/lab_settings.json src/course/lab.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
 	$(PY) -m pip install --quiet -c constraints.txt -e .
-	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (autoencoder course)"
-	mkdir -p $(VENV)/share/jupyter/lab/settings
-	cp src/course/lab_settings.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	$(PY) -m course.lab --setup-only
 	touch $(STAMP)
 
-# JupyterLab refuses to run as root unless told: containers often run as root.
+# python -m course.lab serves the project root and opens lesson 00 (as root, it adds
+# --allow-root: containers often run as root). LAB_ARGS go to JupyterLab.
+LAB_ARGS ?=
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) \
-	    notebooks/00_start_here.ipynb
+	$(PY) -m course.lab $(LAB_ARGS)
 
 # pytest exits 5 when it collects nothing: that is a broken suite, not a pass.
 test: $(STAMP)
@@ -47,7 +46,7 @@ test: $(STAMP)
 	exit $$rc
 
 test-fast: $(STAMP)
-	$(PY) -m pytest tests -m "not notebook" $(PYTEST_ARGS)
+	$(PY) -m pytest tests -m "not notebook and not browser" $(PYTEST_ARGS)
 
 notebooks: $(STAMP)
 	$(PY) -m course.notebooks build

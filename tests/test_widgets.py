@@ -30,3 +30,8 @@ def test_latent_explorer_redraws_the_decoded_image_and_moves_the_cross():
     expected = model.decode(torch.tensor([[w.controls[0].value, w.controls[1].value]]))[0, 0]
     assert np.allclose(np.array(image.z), expected.detach().numpy(), atol=1e-6)
     assert not np.allclose(np.array(image.z), before)
+
+
+def test_lesson_widgets_carry_the_class_the_browser_tests_look_for(tiny_split):
+    widget = widgets.image_browser(tiny_split, [str(i) for i in range(10)])
+    assert widgets.LessonWidget.css_class in widget._dom_classes

@@ -25,10 +25,17 @@ from course.plots import PALETTE
 
 
 class LessonWidget(W.VBox):
-    """A VBox that keeps its figure and controls at hand for code and tests."""
+    """A VBox that keeps its figure and controls at hand for code and tests.
+
+    On the page it carries the CSS class ``course-lesson-widget``, which the browser
+    tests (``tests/test_browser.py``) use to find each lesson's controls and figure.
+    """
+
+    css_class = "course-lesson-widget"
 
     def __init__(self, figure: go.FigureWidget, controls: Sequence[W.Widget], **kwargs) -> None:
         super().__init__([W.HBox(list(controls)), figure], **kwargs)
+        self.add_class(self.css_class)
         self.figure = figure
         self.controls = list(controls)
 

@@ -64,22 +64,28 @@ def browser_required() -> bool:
     return bool(os.environ.get("CI")) or os.environ.get("COURSE_BROWSER_TESTS") == "required"
 
 
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    reason = None
+def missing_browser() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        reason = "Python playwright is not installed (it is in pyproject.toml: run make install)"
-    executable = find_chromium()
-    if reason is None and executable is None:
-        reason = ("no Chromium found: install Debian's chromium (apt-get install chromium) "
-                  "or set COURSE_CHROMIUM=/path/to/chrome")
-    if reason is None:
-        return executable
-    if browser_required():
-        pytest.fail(f"browser tests are required under CI, but {reason}")
-    pytest.skip(f"browser tests skipped: {reason}")
+        return "Python playwright is not installed (it is in pyproject.toml: run make install)"
+    if find_chromium() is None:
+        return ("no Chromium found: install Debian's chromium (apt-get install chromium) "
+                "or set COURSE_CHROMIUM=/path/to/chrome")
+    return None
+
+
+MISSING = missing_browser()
+if MISSING and not browser_required():
+    pytest.skip(f"browser tests skipped: {MISSING}", allow_module_level=True)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    if MISSING:
+        pytest.fail(f"browser tests are required under CI, but {MISSING}")
+    return find_chromium()
 
 
 # --- the JupyterLab server ------------------------------------------------------------------
@@ -317,8 +323,8 @@ def test_course_settings_are_in_force(lab):
     assert viewers["schema"]["properties"]["defaultViewers"]["default"] == {"python": "Jupytext Notebook"}
     notification = lab.api("/lab/api/settings/@jupyterlab/apputils-extension:notification")
     assert notification["schema"]["properties"]["fetchNews"]["default"] == "false"
-    kernels = lab.api("/api/kernelspecs")["kernelspecs"]
-    assert KERNEL_NAME in kernels
+    kernels = lab.api("/api/kernelspecs")
+    assert KERNEL_NAME in kernels["kernelspecs"] and kernels["default"] == KERNEL_NAME
 
 
 def test_a_paired_py_opens_as_a_notebook_with_the_course_kernel(tab, lab):

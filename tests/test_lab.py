@@ -44,6 +44,7 @@ def test_lab_command_opens_lesson_00_and_allows_root_only_as_root(tmp_path, monk
     assert f"--ServerApp.root_dir={tmp_path.resolve()}" in command
     assert ("--allow-root" in command) is allowed
     assert "--no-browser" in command
+    assert f"--MultiKernelManager.default_kernel_name={KERNEL_NAME}" in command
     # JupyterLab resolves the file to open against its working folder, not root_dir
     assert command[-1] == str((tmp_path / lab.FIRST_NOTEBOOK).resolve())
 

@@ -6,7 +6,8 @@ user's home folder), that
 
 - the lessons' kernel ``autoencoder-course`` is registered (:func:`install_kernel`), and
 - the course's JupyterLab settings are in force (:func:`install_settings`): a paired
-  ``NN_name.py`` opens as a notebook, no news pop-up, no update check.
+  ``NN_name.py`` opens as a notebook, no news pop-up, no update check; and a new
+  notebook gets the course kernel too.
 
 Then it starts JupyterLab at the project root with ``notebooks/00_start_here.ipynb``
 open (lesson 00 is where the course starts). Arguments it does not know go to
@@ -63,7 +64,8 @@ def lab_command(root: str | Path, jupyter_args: Sequence[str] = (), open_first: 
 
     JupyterLab refuses to run as root unless told, and containers often run as root.
     """
-    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={Path(root).resolve()}"]
+    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={Path(root).resolve()}",
+               f"--MultiKernelManager.default_kernel_name={KERNEL_NAME}"]  # for new notebooks too
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     command += list(jupyter_args)

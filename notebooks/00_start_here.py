@@ -26,10 +26,10 @@
 # | **00 start here** | check your setup, meet the data, the widgets, the parameters and the cache |
 # | **01 basics** | encoder, bottleneck, decoder; autoencoder vs PCA; a map of the latent space; features for few labels |
 # | **02 denoising** | corrupt the input, keep the clean target; PSNR against PCA and a plain autoencoder |
-# | 03 BERT as a denoising autoencoder | masked words are the noise; a tiny masked language model |
-# | 04 feature disentanglement | one latent dimension, one factor; beta-VAE and latent sliders |
+# | **03 BERT as a denoising autoencoder** | masked words are the noise; a tiny masked language model |
+# | **04 feature disentanglement** | one latent dimension, one factor; beta-VAE and latent sliders |
 # | 05 voice conversion | split content from speaker, recombine, listen |
-# | 06 discrete latents and VQ-VAE | binary and one-hot codes; a codebook and its dead codes |
+# | **06 discrete latents and VQ-VAE** | binary and one-hot codes; a codebook and its dead codes |
 # | 07 text as representation | a code made of words, and why it is unreadable |
 # | **08 VAE** | the decoder as a generator: sampling, interpolation, the KL weight |
 # | 09 compression | the autoencoder as a lossy codec, next to JPEG |

@@ -291,8 +291,12 @@ def run_all_cells(page) -> list[str]:
     return [error for cell in page.evaluate(CELLS) for error in cell["errors"]]
 
 
+TYPED_SENTENCE = "the value of the [MASK] is returned"  # for a widget that takes text (lesson 03)
+
+
 def move_first_control(page, widget) -> str:
-    """Move the widget's first slider (keyboard) or dropdown (mouse) as a person would."""
+    """Use the widget as a person would: its first slider (keyboard), else its text box
+    (type a sentence, Enter), else its first dropdown (mouse)."""
     handle = widget.locator(".noUi-handle")
     if handle.count():
         handle.first.scroll_into_view_if_needed()
@@ -300,12 +304,18 @@ def move_first_control(page, widget) -> str:
         for _ in range(3):
             page.keyboard.press("ArrowRight")
         return "slider: ArrowRight x3"
+    text = widget.locator("input[type=text]")
+    if text.count():
+        text.first.fill("")
+        text.first.type(TYPED_SENTENCE)
+        text.first.press("Enter")
+        return f"text: {TYPED_SENTENCE!r}"
     dropdown = widget.locator("select")
     if dropdown.count():
         options = dropdown.first.locator("option").all_inner_texts()
         dropdown.first.select_option(label=options[-1])
         return f"dropdown: {options[-1]!r}"
-    pytest.fail("the lesson widget has no slider and no dropdown")
+    pytest.fail("the lesson widget has no slider, text box or dropdown")
 
 
 def screenshot(page, lesson: str) -> Path:

@@ -28,6 +28,13 @@ RECORDED = {
     "02_denoising": [
         "psnr_noisy_gauss05", "psnr_pca_gauss05", "psnr_ae_gauss05", "psnr_dae_gauss05",
         "psnr_noisy_mask50", "psnr_pca_mask50", "psnr_ae_mask50", "psnr_dae_mask50"],
+    "03_bert_denoising": ["masked_acc_model", "masked_acc_unigram", "masked_acc_bigram",
+                          "masked_xent_model", "n_train_tokens", "n_heldout_tokens"],
+    "04_disentanglement": ["mig_ae", "mig_vae", "mig_beta_vae", "beta", "slider_update_ms"],
+    "06_discrete_latents": [
+        "codebook_size", "vq_usage_baseline", "vq_perplexity_baseline", "vq_usage_remedied",
+        "vq_perplexity_remedied", "vq_mse_baseline", "vq_mse_remedied", "cluster_acc_onehot",
+        "cluster_acc_kmeans_pixels"],
     "08_vae": ["test_loss_vae", "test_kl_vae", "recognized_vae", "recognized_ae",
                "label_entropy_vae", "latent_dim"],
     "10_anomaly_detection": [

@@ -242,6 +242,197 @@ def _check_mask_pixels(answer: Callable[..., Any]) -> None:
         "draw the random numbers from it, torch.rand(..., generator=generator)")
 
 
+# --- lesson 03: BERT's masking, 15% chosen, then 80/10/10 ----------------------------------
+
+def mask_words(ids: torch.Tensor, rate: float, generator: torch.Generator,
+               vocab_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """BERT's noise: choose each word with probability ``rate``; of the chosen, 80% become
+    ``[MASK]``, 10% a random word, 10% stay. Returns ``(inputs, chosen)``."""
+    from course.text import MASK_ID, N_SPECIAL
+
+    chosen = (torch.rand(ids.shape, generator=generator) < rate) & (ids >= N_SPECIAL)
+    action = torch.rand(ids.shape, generator=generator)          # what happens to a chosen word
+    random_words = torch.randint(N_SPECIAL, vocab_size, ids.shape, generator=generator)
+    inputs = ids.clone()
+    inputs[chosen & (action < 0.8)] = MASK_ID                     # 80%: [MASK]
+    swap = chosen & (action >= 0.8) & (action < 0.9)              # 10%: a random word
+    inputs[swap] = random_words[swap]
+    return inputs, chosen                                         # the other 10%: unchanged
+
+
+def _check_mask_words(answer: Callable[..., Any]) -> None:
+    from course.text import MASK_ID, N_SPECIAL, PAD_ID, UNK_ID
+
+    vocab_size = 60  # few words: a replacement by a special token would show
+    g = torch.Generator().manual_seed(3)
+    ids = torch.randint(N_SPECIAL, vocab_size, (300, 64), generator=g)
+    ids[:, 50:] = PAD_ID                                          # padding at the end of each row
+    ids[torch.rand(ids.shape, generator=g) < 0.05] = UNK_ID       # and a few unknown words
+    original = ids.clone()
+    words = ids >= N_SPECIAL
+
+    def call(rate: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+        got = answer(ids, rate, torch.Generator().manual_seed(seed), vocab_size)
+        assert isinstance(got, tuple) and len(got) == 2, "return two tensors: (inputs, chosen)"
+        inputs, chosen = got
+        assert isinstance(inputs, torch.Tensor) and isinstance(chosen, torch.Tensor), (
+            "return two tensors: (inputs, chosen)")
+        assert torch.equal(ids, original), "do not change `ids` in place: start from ids.clone()"
+        assert inputs.shape == ids.shape and chosen.shape == ids.shape, (
+            f"both tensors should have the shape of ids, {tuple(ids.shape)}")
+        assert chosen.dtype == torch.bool, "chosen should be a boolean tensor (True where a word was chosen)"
+        assert not torch.is_floating_point(inputs), "inputs should hold token ids (integers), like ids"
+        assert not chosen[~words].any(), (
+            f"padding and [UNK] (ids below N_SPECIAL = {N_SPECIAL}) must never be chosen")
+        assert torch.equal(inputs[~chosen], ids[~chosen]), (
+            "a word that was not chosen must stay as it is; only chosen words change")
+        return inputs, chosen
+
+    for rate in (0.15, 0.5):
+        inputs, chosen = call(rate, 1)
+        share = chosen[words].float().mean().item()
+        if abs(share - rate) > 0.02:
+            hint = ("you chose a share 1 - rate: choose a word when its random number is below rate"
+                    if abs(share - (1 - rate)) <= 0.02 else "choose each word with probability rate")
+            raise AssertionError(f"with rate={rate} you chose {share:.1%} of the words; {hint}")
+        before, after = ids[chosen], inputs[chosen]
+        masked = (after == MASK_ID).float().mean().item()
+        swapped = ((after != MASK_ID) & (after != before)).float().mean().item()
+        kept = (after == before).float().mean().item()
+        if masked > 0.95:
+            raise AssertionError("every chosen word became [MASK]: of the chosen words, 10% should "
+                                 "become a random word and 10% stay as they are")
+        if abs(masked - 0.8) > 0.04 or abs(swapped - 0.1) > 0.03 or abs(kept - 0.1) > 0.03:
+            hint = ("decide for each chosen word with one random number u: u < 0.8 [MASK], "
+                    "0.8 <= u < 0.9 a random word, u >= 0.9 unchanged")
+            raise AssertionError(f"of the chosen words {masked:.0%} became [MASK], {swapped:.0%} "
+                                 f"another word and {kept:.0%} stayed (want 80/10/10); {hint}")
+        replaced = after[(after != MASK_ID) & (after != before)]
+        assert replaced.min() >= N_SPECIAL and replaced.max() < vocab_size, (
+            f"a random replacement must be a word: an id from N_SPECIAL = {N_SPECIAL} to vocab_size - 1, "
+            "torch.randint(N_SPECIAL, vocab_size, ...)")
+        assert len(replaced.unique()) > 30, (
+            "the random replacements are nearly all the same word: draw one random word per position")
+    nothing = call(0.0, 1)[1]
+    everything = call(1.0, 1)[1]
+    assert not nothing.any() and torch.equal(everything, words), (
+        "with rate=0 nothing is chosen and with rate=1 every word (but no padding or [UNK])")
+    (a, ca), (b, cb), (c, cc) = call(0.15, 7), call(0.15, 7), call(0.15, 8)
+    assert torch.equal(a, b) and torch.equal(ca, cb) and not torch.equal(ca, cc), (
+        "the same generator seed should give the same result and another seed another one: "
+        "draw every random number from it, e.g. torch.rand(ids.shape, generator=generator)")
+
+
+# --- lesson 04: mutual information, counted in a table -------------------------------------
+
+def mutual_information_bits(a: np.ndarray, b: np.ndarray) -> float:
+    """``I(a; b)`` in bits of two discrete variables, from ``N`` paired observations (any labels)."""
+    _, a = np.unique(a, return_inverse=True)          # labels -> 0 .. n_a - 1
+    _, b = np.unique(b, return_inverse=True)
+    joint = np.zeros((a.max() + 1, b.max() + 1))
+    np.add.at(joint, (a, b), 1.0)                     # count each pair of values
+    joint /= joint.sum()                              # p(a, b)
+    independent = joint.sum(1, keepdims=True) * joint.sum(0, keepdims=True)  # p(a) p(b)
+    seen = joint > 0                                  # pairs never seen add 0 (0 log 0 = 0)
+    return float((joint[seen] * np.log2(joint[seen] / independent[seen])).sum())
+
+
+def _check_mutual_information_bits(answer: Callable[..., Any]) -> None:
+    def call(a: np.ndarray, b: np.ndarray, what: str) -> float:
+        try:
+            got = answer(a.copy(), b.copy())
+        except (IndexError, ValueError) as error:
+            raise AssertionError(
+                f"on {what} your function raised {type(error).__name__}: {error}. The values are labels, "
+                "not indices (they can be negative or far apart): turn them into 0 .. n-1 first, "
+                "np.unique(values, return_inverse=True) does it") from None
+        assert isinstance(got, (int, float, np.integer, np.floating)) and not isinstance(got, bool), (
+            f"return the mutual information as one number, got {type(got).__name__}")
+        return float(got)
+
+    same = np.arange(4).repeat(25)
+    got = call(same, same, "a variable with itself")
+    if abs(got - 2.0) > 1e-6:
+        hint = ("that is in nats: use log base 2 (np.log2) for bits" if abs(got - 2 * np.log(2)) < 1e-3
+                else "a variable with itself shares all its entropy: p(a, b) is zero off the diagonal, "
+                     "and sum p(a, b) log2(p(a, b) / (p(a) p(b))) gives H(a)")
+        raise AssertionError(f"a variable uniform on 4 values, with itself, should give 2 bits, got {got:.4g}; {hint}")
+    grid_a, grid_b = np.repeat(np.arange(4), 6), np.tile(np.arange(6), 4)  # every pair once
+    got = call(grid_a, grid_b, "two independent variables")
+    assert abs(got) < 1e-9, (f"every pair of values occurs equally often, so the two are independent and "
+                             f"share 0 bits; got {got:.4g}. Divide the counts by N to get p(a, b); p(a) "
+                             "and p(b) are its row and column sums")
+    labels = np.array([-1, 7, 100, 7, -1, 100, 100, 7, -1, 7])
+    got = call(labels, labels * 2 + 1, "labels -1, 7 and 100")
+    want = mutual_information_bits(labels, labels)
+    assert abs(got - want) < 1e-6, (f"with labels -1, 7 and 100 (a function of each other) the answer is "
+                                    f"{want:.4f} bits, got {got:.4f}: treat values as labels, not indices")
+    rng = np.random.default_rng(4)
+    a = rng.integers(0, 5, 2000)
+    b = np.where(rng.random(2000) < 0.6, a, rng.integers(0, 5, 2000)) + 10 * (rng.random(2000) < 0.3)
+    got, want = call(a, b, "two related variables"), mutual_information_bits(a, b)
+    if abs(got - want) > 1e-6:
+        entropies = [mutual_information_bits(v, v) for v in (a, b)]
+        hint = ("that is the entropy of one of them, not what they share" if min(abs(got - h) for h in entropies) < 1e-6
+                else "compute sum over (a, b) of p(a, b) log2(p(a, b) / (p(a) p(b))), skipping pairs never seen")
+        raise AssertionError(f"on two related variables the answer is {want:.4f} bits, got {got:.4f}; {hint}")
+    assert abs(call(b, a, "the same pair, swapped") - want) < 1e-6, "I(a; b) = I(b; a): swapping them must not matter"
+
+
+# --- lesson 06: the nearest code, with the straight-through trick ------------------------
+
+def quantize(z: torch.Tensor, codebook: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Replace each row of ``z`` ``(N, d)`` by its nearest row of ``codebook`` ``(K, d)``;
+    the gradient passes straight through to ``z``. Returns (quantized, indices)."""
+    distances = torch.cdist(z, codebook)        # (N, K): distance of every row to every code
+    indices = distances.argmin(dim=1)           # the nearest code of each row
+    z_q = codebook[indices]                     # (N, d): the codes themselves
+    return z + (z_q - z).detach(), indices      # value z_q, gradient of the identity
+
+
+def _check_quantize(answer: Callable[..., Any]) -> None:
+    g = torch.Generator().manual_seed(6)
+    codebook = torch.randn(9, 4, generator=g) * torch.tensor([[0.3], [3.0]] * 4 + [[1.0]])  # codes of unequal length
+    z = torch.randn(40, 4, generator=g) * 1.5
+    want = ((z[:, None] - codebook[None]) ** 2).sum(-1).argmin(1)
+    z_in, book_in = z.clone().requires_grad_(), codebook.clone().requires_grad_()
+    got = answer(z_in, book_in)
+    assert isinstance(got, tuple) and len(got) == 2, "return two things: (quantized, indices)"
+    quantized, indices = got
+    assert isinstance(quantized, torch.Tensor) and isinstance(indices, torch.Tensor), (
+        "return torch tensors: (quantized, indices)")
+    assert indices.shape == (40,), (f"indices should hold one code index per row of z, shape (40,), "
+                                    f"got {tuple(indices.shape)}")
+    assert quantized.shape == z.shape, f"quantized should have the shape of z {tuple(z.shape)}, got {tuple(quantized.shape)}"
+    if not torch.equal(indices.long(), want):
+        by_dot = (z @ codebook.T).argmax(1)
+        farthest = ((z[:, None] - codebook[None]) ** 2).sum(-1).argmax(1)
+        hint = ("that is the largest dot product, which is the nearest code only when all codes are "
+                "equally long: compare distances" if torch.equal(indices.long(), by_dot) else
+                "that is the farthest code: take the argmin of the distances" if torch.equal(indices.long(), farthest)
+                else "compute the distance of every row of z to every code (torch.cdist) and take the "
+                     "argmin over the codes (dim=1)")
+        raise AssertionError(f"{int((indices.long() != want).sum())} of 40 rows chose another code than the nearest; {hint}")
+    if torch.allclose(quantized.detach(), z):
+        raise AssertionError("quantized is z itself: return the chosen codes, codebook[indices]")
+    assert torch.allclose(quantized.detach(), codebook[want], atol=1e-5), (
+        "quantized should equal the chosen codes, codebook[indices], in value")
+    upstream = torch.randn(40, 4, generator=g)
+    if quantized.requires_grad:
+        (quantized * upstream).sum().backward()
+    assert z_in.grad is not None and z_in.grad.abs().sum() > 0, (
+        "no gradient reaches z: the lookup has none. Return z + (z_q - z).detach(): the value of "
+        "z_q with the gradient of z (the straight-through trick)")
+    assert torch.allclose(z_in.grad, upstream, atol=1e-5), (
+        "the gradient should pass to z unchanged, as if quantizing were the identity: "
+        "z + (z_q - z).detach()")
+    assert book_in.grad is None or book_in.grad.abs().sum() == 0, (
+        "the straight-through output should not move the codebook (the codebook loss does that): "
+        "detach the whole difference, (z_q - z).detach()")
+    assert torch.equal(z_in.detach(), z) and torch.equal(book_in.detach(), codebook), (
+        "do not change z or the codebook in place")
+
+
 EXERCISES: dict[str, Exercise] = {
     "01-pca-by-svd": Exercise(
         "01-pca-by-svd", "01_autoencoder_basics",
@@ -263,6 +454,23 @@ EXERCISES: dict[str, Exercise] = {
         "Write mask_pixels(images, p, generator): set each pixel to 0 with probability p, "
         "independently, drawing the random numbers from generator; keep the other pixels as they are.",
         _check_mask_pixels, mask_pixels),
+    "03-bert-masking": Exercise(
+        "03-bert-masking", "03_bert_denoising",
+        "Write mask_words(ids, rate, generator, vocab_size): choose each word (id >= N_SPECIAL) with "
+        "probability rate; of the chosen, 80% become [MASK], 10% a random word, 10% stay. "
+        "Return (inputs, chosen).",
+        _check_mask_words, mask_words),
+    "04-mutual-information": Exercise(
+        "04-mutual-information", "04_disentanglement",
+        "Write mutual_information_bits(a, b): count the pairs of values in a table, turn it into "
+        "p(a, b), and sum p(a, b) log2(p(a, b) / (p(a) p(b))) over the pairs seen.",
+        _check_mutual_information_bits, mutual_information_bits),
+    "06-nearest-code": Exercise(
+        "06-nearest-code", "06_discrete_latents",
+        "Write quantize(z, codebook): for each row of z the index of the nearest codebook row "
+        "(Euclidean distance) and the code itself, returned as z + (z_q - z).detach() so that "
+        "gradients pass straight through to z. Return (quantized, indices).",
+        _check_quantize, quantize),
 }
 
 

@@ -1,0 +1,687 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python (autoencoder course)
+#     language: python
+#     name: autoencoder-course
+# ---
+
+# %% [markdown]
+# # 06 · Discrete latents and the VQ-VAE codebook
+#
+# Every code so far was a list of real numbers. This lesson forces the code to be
+# **discrete**: a row of bits, one choice out of ten, or one entry of a learned codebook.
+# Why give up the freedom of real numbers?
+#
+# * **You can count it.** A code of 32 bits is 4 bytes per image, exactly; a choice out of
+#   512 is 9 bits. Real numbers have no such price tag (lesson 09 comes back to this).
+# * **It is a hash.** Images whose bit strings differ in few places are similar, and
+#   comparing bits is the cheapest search a computer can do.
+# * **It is a category.** One choice out of ten sorts the images into ten groups, without a
+#   single label. Are the groups the digits?
+# * **It is a vocabulary.** A VQ-VAE turns an image into tokens from a codebook; sequence
+#   models (lesson 03's kind) can then read and write images as they do words.
+#
+# The price: rounding, flipping a coin and picking the nearest entry have no useful
+# gradient, so training needs tricks. And a learned codebook has a failure of its own,
+# the thing this lesson exists for: most of its codes end up **never used**. This lesson:
+#
+# 1. trains binary codes with the **straight-through** trick (a sign, and a coin flip per bit);
+# 2. trains a one-hot code with the **Gumbel-softmax** and a falling temperature, and scores
+#    its ten groups against the true digits, next to **k-means**;
+# 3. builds the **VQ-VAE** from the code that runs, and watches its codebook usage live;
+# 4. tries the remedies for **codebook collapse**, each a keyword argument of one quantizer,
+#    on the same budget.
+#
+# About two minutes on a 2-core laptop CPU, seconds on a GPU; trained models are cached
+# (lesson 00), so a second run takes seconds.
+
+# %% tags=["parameters"]
+DATASET = "mnist5k"  # a name from course.data.names(); offline: "mnist5k", "digits8x8"
+BITS = 32  # length of the binary codes
+AE_CODE = 16  # numbers in the code of the continuous autoencoder, the yardstick
+EPOCHS = 6  # epochs for the binary and the continuous autoencoders (~0.8 s each on a 2-core CPU)
+CATEGORIES = 10  # choices of the one-hot code
+ONEHOT_EPOCHS = 8  # epochs for each one-hot autoencoder
+TAU_START = 1.0  # Gumbel-softmax temperature at the start of training ...
+TAU_END = 0.1  # ... falling geometrically to this at the end
+MAX_WARP = 0.5  # how far the pose may warp a template (0: no pose at all)
+BALANCE = 10.0  # weight of the penalty for using the choices unevenly
+CODEBOOK_SIZE = 512  # K: codes in the VQ-VAE's codebook
+CODE_DIM = 16  # numbers in each code
+LOW_DIM = 4  # size of the lookup space of the low-dimensional remedy (codebook_dim)
+DEAD_AFTER = 50  # training steps without a single use after which a code is restarted
+VQ_EPOCHS = 4  # epochs for each VQ-VAE (a few seconds each)
+BATCH_SIZE = 64  # images per gradient step
+LR = 4e-3  # peak learning rate of the one-cycle schedule
+SEED = 0
+USE_CACHE = True  # reload models trained earlier with exactly these settings
+SMOKE = False  # True: a few seconds of training for CI; claims are shown, not asserted
+
+# %%
+from course import data
+from course.params import boolean, check_parameters, integer, number, one_of
+
+if SMOKE:
+    EPOCHS, ONEHOT_EPOCHS, VQ_EPOCHS = 1, 1, 1
+check_parameters(
+    DATASET=(DATASET, one_of(*data.names())),
+    BITS=(BITS, integer(min=1, max=256)),
+    AE_CODE=(AE_CODE, integer(min=1, max=256)),
+    EPOCHS=(EPOCHS, integer(min=1)),
+    CATEGORIES=(CATEGORIES, integer(min=2, max=100)),
+    ONEHOT_EPOCHS=(ONEHOT_EPOCHS, integer(min=1)),
+    TAU_START=(TAU_START, number(min=0.01, max=100.0)),
+    TAU_END=(TAU_END, number(min=0.01, max=100.0)),
+    MAX_WARP=(MAX_WARP, number(min=0.0, max=2.0)),
+    BALANCE=(BALANCE, number(min=0.0)),
+    CODEBOOK_SIZE=(CODEBOOK_SIZE, integer(min=2, max=65536)),
+    CODE_DIM=(CODE_DIM, integer(min=1, max=256)),
+    LOW_DIM=(LOW_DIM, integer(min=1, max=256)),
+    DEAD_AFTER=(DEAD_AFTER, integer(min=1)),
+    VQ_EPOCHS=(VQ_EPOCHS, integer(min=1)),
+    BATCH_SIZE=(BATCH_SIZE, integer(min=1)),
+    LR=(LR, number(min=1e-6, max=1.0)),
+    SEED=(SEED, integer(min=0)),
+    USE_CACHE=(USE_CACHE, boolean()),
+    SMOKE=(SMOKE, boolean()),
+)
+
+# %%
+import math
+
+import torch
+from IPython.display import display
+
+from course import exercises, plots, vq
+from course.baselines import mse_per_image
+from course.device import get_device, seed_everything
+from course.discrete import (BinaryAutoencoder, OneHotAutoencoder, OneHotLoss, bernoulli_straight_through,
+                             cluster_accuracy, cluster_gallery, gumbel_samples_figure, gumbel_softmax,
+                             kmeans_clusters, match_clusters, neighbours_agree, onehot_loss,
+                             straight_through_sign, temperature, usage_penalty)
+from course.models import ConvAutoencoder, count_parameters
+from course.results import check_claim, record_results
+from course.show import show_source
+from course.train import fit, predict
+from course.vq import VQVAE, VectorQuantizer, vq_vae_loss
+
+seed_everything(SEED)
+device = get_device()
+ds = data.load(DATASET)
+if SMOKE:
+    ds = ds.subset(500)
+image_shape = ds.image_shape
+test_x, test_y = ds.test.images, ds.test.labels
+steps_per_epoch = math.ceil(len(ds.train) / BATCH_SIZE)
+print(f"device: {device}")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(ds)
+for name, model in {f"continuous AE, {AE_CODE} numbers": ConvAutoencoder(image_shape, AE_CODE),
+                    f"binary AE, {BITS} bits": BinaryAutoencoder(image_shape, BITS),
+                    f"one-hot AE, {CATEGORIES} choices": OneHotAutoencoder(image_shape, CATEGORIES),
+                    f"VQ-VAE, {CODEBOOK_SIZE} codes of {CODE_DIM}": VQVAE(image_shape, CODEBOOK_SIZE, CODE_DIM)}.items():
+    print(f"{name:>28}: {count_parameters(model):>7,} parameters")
+
+# %% [markdown]
+# ## 1. Binary codes: rounding without a gradient
+#
+# Take lesson 01's convolutional autoencoder and round each number of the code to one of
+# two values. The forward pass is easy. The backward pass is the problem: a step function
+# is flat everywhere (and undefined at the step), so its gradient is zero and the encoder
+# would never learn.
+#
+# The **straight-through estimator** (Hinton, 2012; Bengio et al., 2013) cheats, usefully:
+# use the rounded value going forwards, and pretend it was a smooth function going
+# backwards. In code it is one line, `soft + (hard - soft).detach()`: its value is `hard`,
+# and since the detached part has no gradient, its gradient is that of `soft`.
+
+# %%
+show_source(straight_through_sign)
+
+# %% [markdown]
+# A second way makes each bit a **coin flip** whose probability the encoder sets. The
+# decoder sees 0 or 1, and the gradient again goes straight through to the probability.
+# The noise has a useful side effect: a bit the encoder is unsure about comes out at
+# random and costs reconstruction error, so training pushes every probability towards 0
+# or 1. At test time the bit is the rounded probability.
+
+# %%
+show_source(bernoulli_straight_through)
+
+# %%
+show_source(BinaryAutoencoder)
+
+# %% [markdown]
+# We train both, and as a yardstick a continuous autoencoder whose code has `AE_CODE`
+# real numbers (32-bit floats each). All three use the same `fit` as every lesson.
+
+# %%
+def train_autoencoder(model, name: str):
+    """Train (or load from the cache) one of this section's autoencoders on squared error."""
+    history = fit(model, ds.train.images, val=ds.val.images, epochs=EPOCHS, batch_size=BATCH_SIZE,
+                  lr=LR, seed=SEED, cache=USE_CACHE, desc=name)
+    print(f"{name}: {'loaded from cache' if history.from_cache else f'trained in {history.seconds:.1f} s'}")
+    return model, history
+
+
+seed_everything(SEED)
+ae, history_ae = train_autoencoder(ConvAutoencoder(image_shape, AE_CODE), f"continuous AE, {AE_CODE} numbers")
+seed_everything(SEED)
+sign_ae, history_sign = train_autoencoder(BinaryAutoencoder(image_shape, BITS, "sign"), f"sign AE, {BITS} bits")
+seed_everything(SEED)
+coin_ae, history_coin = train_autoencoder(BinaryAutoencoder(image_shape, BITS, "bernoulli"),
+                                          f"Bernoulli AE, {BITS} bits")
+
+# %%
+shown = test_x[:12]
+plots.image_grid({"input": shown, f"continuous ({AE_CODE} numbers)": predict(ae, shown),
+                  f"sign ({BITS} bits)": predict(sign_ae, shown),
+                  f"Bernoulli ({BITS} bits)": predict(coin_ae, shown)},
+                 title="Test images and their reconstructions")
+
+# %% [markdown]
+# Here are the bit strings of the first eight test images: the whole description the
+# decoder got of each.
+
+# %%
+sign_codes = predict(sign_ae, test_x, method="encode")
+for code, label in zip(sign_codes[:8], test_y[:8]):
+    print(f"a {int(label)}: " + "".join("1" if b > 0 else "0" for b in code.tolist()))
+
+# %% [markdown]
+# How much does the rounding cost, and what does it buy? The table counts the bits a
+# code takes to store, the test reconstruction error, and a retrieval test: for each test
+# image, do its 10 nearest neighbours among the test codes show the same digit? For bit
+# strings "nearest" means fewest differing bits (the Hamming distance), for real
+# numbers the usual distance.
+
+# %%
+binary = {
+    f"continuous, {AE_CODE} numbers": (ae, predict(ae, test_x, method="encode"), 32 * AE_CODE, "euclidean"),
+    f"sign, {BITS} bits": (sign_ae, sign_codes, BITS, "hamming"),
+    f"Bernoulli, {BITS} bits": (coin_ae, predict(coin_ae, test_x, method="encode"), BITS, "hamming"),
+}
+binary_rows = {name: {"bits per image": bits,
+                      "test MSE": mse_per_image(test_x, predict(model, test_x)).mean().item(),
+                      "10 nearest share the digit": neighbours_agree(codes, test_y, 10, metric)}
+               for name, (model, codes, bits, metric) in binary.items()}
+plots.Table([{"code": name, **row} for name, row in binary_rows.items()],
+            caption="Binary codes against a continuous one (test images)")
+
+# %% [markdown]
+# The bit strings are 16 times shorter than the continuous code and reconstruct worse,
+# but far from hopelessly: 32 yes/no answers pin a digit down quite well. And the bits
+# work as a hash: a neighbour found by counting differing bits usually shows the same
+# digit, though no label was used anywhere.
+#
+# ## 2. One-hot codes: ten choices, and the Gumbel-softmax
+#
+# Now the most extreme code: **one choice out of `CATEGORIES`**, a one-hot vector. The
+# encoder gives a score (a logit) per choice; the softmax turns them into probabilities.
+# To train through a *random choice* we need two tricks at once:
+#
+# * the **Gumbel-max trick**: add independent Gumbel noise $-\log(-\log u)$ to the logits
+#   and take the largest: that is an exact sample of the softmax distribution;
+# * the **Gumbel-softmax** (Jang et al.; Maddison et al., 2017): replace the "largest" by a
+#   softmax at temperature $\tau$. The sample becomes a smooth function of the logits, and
+#   $\tau$ sets how sharp it is.
+
+# %%
+show_source(gumbel_softmax)
+
+# %%
+gumbel_samples_figure(torch.tensor([1.5, 1.0, 0.2, -1.0]), [5.0, 1.0, 0.1], seed=SEED)
+
+# %% [markdown]
+# At a high temperature every sample is a soft blend, at a low one almost one-hot. We want
+# both: blends early, while the encoder is still guessing and needs gradients from every
+# choice, and near one-hot vectors late, so that training ends on the code that will be
+# used at test time. So the temperature falls during training, geometrically from
+# `TAU_START` to `TAU_END`. The model counts its own training steps, so `fit` stays the
+# only training loop.
+
+# %%
+show_source(temperature)
+
+# %% [markdown]
+# ### What the decoder may do with one choice
+#
+# If the decoder sees only the choice, it can draw only `CATEGORIES` different pictures:
+# every image is then reconstructed by one of ten fixed templates. That is **k-means**
+# with ten centres, in pixel space, and it inherits k-means' weakness on digits: a
+# slanted 1 and an upright 1 are far apart in pixels, so k-means may well spend two of
+# its ten groups on ones and none on a digit that resembles another.
+#
+# So our one-hot autoencoder gets a little help. The decoder is ten learned **template**
+# images; the code picks one, and 6 more numbers from the encoder, a **pose**, warp it
+# (an affine map: turn, stretch, shear, shift). The choice says *which* template, the pose
+# says *how it is held*. The pose numbers are continuous, but they are only allowed to
+# move a template around, not to draw a new one, so all the "what" has to go through the
+# one choice. With `MAX_WARP = 0` the pose does nothing and the model is k-means again.
+
+# %%
+show_source(OneHotAutoencoder)
+
+# %% [markdown]
+# The loss is squared error plus one more term. Left alone, a few choices win early,
+# their templates improve fastest, and the others are never picked again: the same
+# **collapse** the VQ-VAE's codebook will show in section 4. The penalty is zero when a
+# batch spreads evenly over the choices and $\log 10$ nats when it all goes to one; it says
+# nothing about which image goes where.
+
+# %%
+show_source(usage_penalty)
+
+# %%
+show_source(onehot_loss)
+
+# %%
+def train_onehot(max_warp: float, name: str):
+    """The one-hot autoencoder with a pose of at most max_warp, trained (or loaded from the cache)."""
+    seed_everything(SEED)
+    model = OneHotAutoencoder(image_shape, CATEGORIES, max_warp=max_warp, tau_start=TAU_START,
+                              tau_end=TAU_END, anneal_steps=ONEHOT_EPOCHS * steps_per_epoch)
+    history = fit(model, ds.train.images, val=ds.val.images, epochs=ONEHOT_EPOCHS, batch_size=BATCH_SIZE,
+                  lr=LR, loss_fn=OneHotLoss(BALANCE), seed=SEED, cache=USE_CACHE, desc=name)
+    print(f"{name}: {'loaded from cache' if history.from_cache else f'trained in {history.seconds:.1f} s'}, "
+          f"final temperature {model.tau:.2f}")
+    return model, history
+
+
+onehot, history_onehot = train_onehot(MAX_WARP, f"one-hot AE, pose up to {MAX_WARP:g}")
+templates_only, history_templates = train_onehot(0.0, "one-hot AE, no pose")
+
+# %% [markdown]
+# ### Classes found without labels
+#
+# The model has sorted the test images into ten groups. To score the groups against the
+# true digits we must first say which group is which digit: the **Hungarian algorithm**
+# (`scipy.optimize.linear_sum_assignment`) finds the one-to-one matching of groups to
+# digits that puts the most images on their own digit. The share it gets right is the
+# **cluster accuracy**; ten random groups score about 0.1. The labels are used here, to
+# score, and nowhere in training.
+#
+# The same score for k-means (scikit-learn, best of 10 starts) on raw pixels, and on the
+# codes of the continuous autoencoder of section 1:
+
+# %%
+show_source(cluster_accuracy)
+
+# %%
+clusters = {
+    "k-means on pixels": kmeans_clusters(ds.train.images, test_x, CATEGORIES, seed=SEED),
+    f"k-means on autoencoder codes ({AE_CODE} numbers)": kmeans_clusters(
+        predict(ae, ds.train.images, method="encode"), predict(ae, test_x, method="encode"), CATEGORIES, seed=SEED),
+    "one-hot code, templates only (no pose)": predict(templates_only, test_x, method="cluster").numpy(),
+    f"one-hot code with a pose (MAX_WARP = {MAX_WARP:g})": predict(onehot, test_x, method="cluster").numpy(),
+}
+cluster_acc = {name: cluster_accuracy(c, test_y) for name, c in clusters.items()}
+plots.Table([{"groups from": "chance (random groups)", "cluster accuracy": 0.1}]
+            + [{"groups from": name, "cluster accuracy": acc} for name, acc in cluster_acc.items()],
+            caption=f"Test images sorted into {CATEGORIES} groups without labels, matched to the digits")
+
+# %%
+mapping = match_clusters(clusters[f"one-hot code with a pose (MAX_WARP = {MAX_WARP:g})"], test_y)
+plots.image_grid(cluster_gallery(clusters[f"one-hot code with a pose (MAX_WARP = {MAX_WARP:g})"], test_x,
+                                 mapping, ds.classes, first=onehot.templates.detach().cpu(), n=11),
+                 title="Each choice: its template (first column), then test images that land on it", cell_px=40)
+
+# %% [markdown]
+# The first column is what the model learnt: ten templates, most of them recognisably one
+# digit, a little blurred because each must fit every image warped onto it. The rows show
+# where it goes wrong: digits that share most of their strokes under some warp (4 and 9,
+# 3, 5 and 8, 7 and 9) end up on the same template.
+
+# %%
+acc_onehot = cluster_acc[f"one-hot code with a pose (MAX_WARP = {MAX_WARP:g})"]
+acc_kmeans = cluster_acc["k-means on pixels"]
+check_claim("the one-hot code's unsupervised cluster accuracy is at least 0.45", acc_onehot >= 0.45,
+            f"{acc_onehot:.3f}; k-means on pixels {acc_kmeans:.3f}, chance 0.1", smoke=SMOKE)
+check_claim("the one-hot code with a pose matches the digits better than k-means on pixels",
+            acc_onehot > acc_kmeans, f"{acc_onehot:.3f} vs {acc_kmeans:.3f}", smoke=SMOKE)
+
+# %% [markdown]
+# Without a pose the one-hot code lands where k-means does: both draw every image as one
+# of ten fixed pictures. With the pose, one template covers every slant and size of a
+# digit, and the ten choices line up with the digits much better. Neither is a
+# classifier: "which digit" is only one of many ways to group handwriting, and nothing
+# told the model it was the one we meant.
+#
+# ## 3. The VQ-VAE: a learned codebook
+#
+# The **vector-quantised VAE** (van den Oord et al., 2017) keeps the encoder's output
+# continuous and snaps it to the nearest of $K$ learned vectors, the **codebook**:
+#
+# $$z_e = e(x), \qquad k = \arg\min_j \lVert z_e - c_j \rVert^2, \qquad z_q = c_k, \qquad \hat x = d(z_q).$$
+#
+# Here each image becomes one code out of `CODEBOOK_SIZE` = 512 (9 bits), each code a
+# vector of `CODE_DIM` numbers. (Image VQ-VAEs quantise a grid of vectors, one per patch;
+# one per image keeps what each code means visible.) First the lookup, for a batch at once:
+
+# %%
+show_source(vq.nearest_code)
+
+# %% [markdown]
+# Then the three things that make it trainable:
+#
+# * the **straight-through** gradient: the decoder's gradient at $z_q$ is handed to $z_e$
+#   unchanged, as if the lookup were not there;
+# * the **codebook loss** $\lVert \mathrm{sg}[z_e] - z_q \rVert^2$ ($\mathrm{sg}$: stop the
+#   gradient) moves each chosen code towards the encoder outputs that chose it;
+# * the **commitment loss** $\beta \lVert z_e - \mathrm{sg}[z_q] \rVert^2$ keeps the encoder's
+#   outputs near their codes, so they do not wander off faster than the codes can follow.
+
+# %%
+show_source(vq.straight_through)
+
+# %%
+show_source(VectorQuantizer.forward)
+
+# %%
+show_source(vq_vae_loss)
+
+# %%
+show_source(VQVAE)
+
+# %% [markdown]
+# ### Watching the codebook while it trains
+#
+# Codebook **usage** is the thing to watch. After every epoch a monitor (the `monitor`
+# hook of `fit`) sends all training images through the model and counts how many land on
+# each code. Three numbers sum it up:
+#
+# * **codes used**: how many codes at least one image lands on;
+# * **dead codes**: the rest, codes that cost parameters and do nothing;
+# * **perplexity**: $\exp(\text{entropy})$ of the usage, "how many equally used codes is
+#   this worth". $K$ codes used equally often give $K$; one code for everything gives 1.
+
+# %%
+show_source(vq.perplexity)
+
+# %% [markdown]
+# The figure below redraws itself after each epoch while the plain quantizer trains
+# (in JupyterLab; a saved notebook keeps only a note, and a static copy follows).
+
+# %%
+def train_vq(name: str, options: dict, figure=None):
+    """A VQ-VAE with quantizer keyword arguments `options`, trained (or loaded) with a usage monitor."""
+    seed_everything(SEED)
+    model = VQVAE(image_shape, CODEBOOK_SIZE, CODE_DIM, **options)
+    monitor = vq.UsageMonitor(ds.train.images, figure, title=name)
+    history = fit(model, ds.train.images, val=ds.val.images, epochs=VQ_EPOCHS, batch_size=BATCH_SIZE,
+                  lr=LR, loss_fn=vq_vae_loss, seed=SEED, cache=USE_CACHE, monitor=monitor, desc=name)
+    counts = vq.code_counts(model, ds.train.images)
+    monitor.show(counts, vq.epochs_of(history))  # a run loaded from the cache is drawn too
+    return {"model": model, "history": history, "counts": counts, **vq.usage_stats(counts),
+            "mse": mse_per_image(test_x, predict(model, test_x)).mean().item()}
+
+
+live, _ = vq.live_usage(CODEBOOK_SIZE, ds.train.images)
+display(live)
+runs = {"plain": train_vq("plain", {}, live.figure)}
+plain = runs["plain"]
+print("plain: " + ("loaded from cache" if plain["history"].from_cache
+                   else f"trained in {plain['history'].seconds:.1f} s"))
+
+# %%
+vq.usage_figure(plain["counts"], vq.epochs_of(plain["history"]), title="plain quantizer")
+
+# %% [markdown]
+# Read the histogram from left to right: a few codes take most of the images, then a
+# long flat tail at zero: **dead codes**. Of 512 codes only a fraction is ever chosen, and
+# the perplexity says the usage is worth even fewer equally used codes. Every dead code
+# is a picture the decoder could have drawn and never gets to.
+#
+# Why? A code is only pulled towards the data if it is the *nearest* code to some encoder
+# output. The codebook starts at random; the encoder's outputs start in one small region
+# and then move. The few codes that happened to be nearest get pulled along, become
+# nearest to even more outputs, and the rest are left behind where no output ever comes
+# near them again: the rich get richer. The lengths of the vectors show how far apart
+# the two ended up:
+
+# %%
+z_e = predict(plain["model"], ds.train.images, method="encode")
+codes = plain["model"].quantizer.codes().detach().cpu()
+used = plain["counts"] > 0
+print(f"encoder outputs: mean length {z_e.norm(dim=1).mean():.1f}; codes in use: {codes[used].norm(dim=1).mean():.1f}; "
+      f"dead codes: {codes[~used].norm(dim=1).mean():.1f} (every code started at about {math.sqrt(2):.1f})")
+
+# %% [markdown]
+# The encoder's outputs have run off far beyond the codes, and the codes, moved by small
+# gradient steps, follow slowly. Each output simply takes whichever code lies most in its
+# direction, and the dead codes have stayed about where they started.
+#
+# ### Which images land on a code
+#
+# A code is one picture the decoder can draw, so every image on it is reconstructed the
+# same way. The plain quantizer's busiest codes:
+
+# %%
+top_plain = plain["counts"].argsort(descending=True)[:5].tolist()
+plots.image_grid(vq.images_on_codes(plain["model"], ds.train.images, top_plain, n=12),
+                 title="The plain quantizer's five busiest codes: training images on each (count in the row name)",
+                 cell_px=40)
+
+# %% [markdown]
+# With so few codes in use, one code has to stand for a crowd: every slant of a digit,
+# or several digits at once, all reconstructed as the same picture. Section 4 fixes that;
+# the widget after it lets you pick any code and see which images land on it.
+#
+# ## 4. Codebook collapse and its remedies
+#
+# Each remedy is a keyword argument of the same `VectorQuantizer`, in the style of the
+# `vector-quantize-pytorch` library:
+#
+# * **`kmeans_init=True`**: do not start the codebook at random; wait for the first
+#   2,048 encoder outputs and start it at their k-means centres, so every code begins
+#   where data is.
+# * **`ema=True`**: do not train the codes by gradient; set each to a running average
+#   (exponential moving average, `decay=0.99`) of the encoder outputs assigned to it, so a
+#   chosen code keeps up with its outputs at once.
+# * **`restart_dead=True`**: a code no output chose for `dead_after` training steps is moved
+#   onto a random recent encoder output, where it is sure to be chosen.
+# * **`codebook_dim=4`**: look codes up in a 4-number projection of the encoder output (a
+#   small space is easier to cover with 512 codes), and project back.
+# * **`cosine=True`**: make outputs and codes unit length, so only directions count and no
+#   code can be stranded far out.
+#
+# State that changes during training (the initialisation, the running averages, the
+# restarts) is updated inside the quantizer's forward pass in training mode, as
+# `vector-quantize-pytorch` does, so `fit` is still the only training loop:
+
+# %%
+show_source(VectorQuantizer._update)
+
+# %%
+show_source(VectorQuantizer._kmeans_init)
+
+# %%
+show_source(VectorQuantizer.lookup_space)
+
+# %% [markdown]
+# Every remedy alone, two combinations, the same budget (`VQ_EPOCHS` epochs, same seed).
+# The "recommended" combination is `vector-quantize-pytorch`'s usual advice: k-means start,
+# EMA codes, dead-code restarts. The live figure follows each run in turn.
+
+# %%
+low = f"low-dim ({LOW_DIM})"
+REMEDIES = {
+    "plain": {},
+    "k-means init": {"kmeans_init": True},
+    "EMA": {"ema": True},
+    "dead-code restart": {"restart_dead": True, "dead_after": DEAD_AFTER},
+    low: {"codebook_dim": LOW_DIM},
+    "cosine": {"cosine": True},
+    f"{low} + cosine": {"codebook_dim": LOW_DIM, "cosine": True},
+    "recommended: k-means + EMA + restart": {"kmeans_init": True, "ema": True, "restart_dead": True,
+                                             "dead_after": DEAD_AFTER},
+    "all on": {"kmeans_init": True, "ema": True, "restart_dead": True, "dead_after": DEAD_AFTER,
+               "codebook_dim": LOW_DIM, "cosine": True},
+}
+RECOMMENDED = "recommended: k-means + EMA + restart"
+live_remedies, _ = vq.live_usage(CODEBOOK_SIZE, ds.train.images)
+display(live_remedies)
+for name, options in REMEDIES.items():
+    if name not in runs:
+        runs[name] = train_vq(name, options, live_remedies.figure)
+trained = [r["history"].seconds for r in runs.values() if not r["history"].from_cache]
+print(f"{len(trained)} VQ-VAEs trained in {sum(trained):.0f} s, {len(runs) - len(trained)} loaded from the cache")
+
+# %%
+def keywords(options: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in options.items()) or "(none)"
+
+
+plots.Table([{"quantizer": name, "keyword arguments": keywords(REMEDIES[name]),
+              "codes used": f"{r['usage']:.1%}", "perplexity": r["perplexity"],
+              "dead codes": int(r["dead codes"]), "test MSE": r["mse"]} for name, r in runs.items()],
+            caption=f"K = {CODEBOOK_SIZE} codes of {CODE_DIM} numbers, {VQ_EPOCHS} epochs each; usage "
+                    "counted on the training images", digits=4)
+
+# %%
+plots.line_chart(list(range(1, VQ_EPOCHS + 1)), {name: r["history"].extra["perplexity"] for name, r in runs.items()},
+                 x_title="epoch", y_title="perplexity (log scale)", log_y=True,
+                 title="Codebook perplexity after each epoch")
+
+# %%
+best = runs[RECOMMENDED]
+vq.usage_figure(best["counts"], vq.epochs_of(best["history"]), title="recommended quantizer")
+
+# %% [markdown]
+# What the table says, remedy by remedy:
+#
+# * **Dead-code restarts** do the most on their own: a dead code is put back where the data
+#   is, again and again, until nearly every code has images of its own, and the
+#   reconstruction error falls because 512 pictures fit the digits better than a hundred.
+# * **EMA alone makes it worse.** It fixes the lag (the chosen codes now sit right on their
+#   outputs), which only makes those codes win more often; it does nothing for codes that
+#   are never chosen, since an average of nothing does not move.
+# * **k-means initialisation** starts every code among the early outputs and helps, but
+#   the encoder keeps changing after that, and the codes it leaves behind die as before.
+# * **Low-dimensional lookup** does not help on its own; **cosine** codes do, and the two
+#   together much more: on the unit sphere of a small space no code can be stranded far
+#   from the data.
+# * The **recommended** combination uses almost the whole codebook and reconstructs
+#   clearly better than the plain quantizer (restarts alone do as well here). Adding the
+#   low-dimensional cosine lookup on top keeps the usage but loses the gain in
+#   reconstruction, in this short budget: a 4-number lookup space is a tight squeeze.
+#
+# The lesson's claims, checked every time this notebook runs:
+
+# %%
+usage_r, perp_r, mse_r = best["usage"], best["perplexity"], best["mse"]
+check_claim(f"with the remedies on, at least 90% of the codebook is used",
+            usage_r >= 0.9, f"{usage_r:.1%} of {CODEBOOK_SIZE} codes; plain quantizer {plain['usage']:.1%}",
+            smoke=SMOKE)
+check_claim("with the remedies on, perplexity is at least 5 times the plain quantizer's",
+            perp_r >= 5 * plain["perplexity"],
+            f"{perp_r:.0f} vs {plain['perplexity']:.0f}, {perp_r / plain['perplexity']:.1f}x", smoke=SMOKE)
+check_claim("with the remedies on, the test reconstruction error is lower", mse_r < plain["mse"],
+            f"MSE {mse_r:.4f} vs {plain['mse']:.4f}", smoke=SMOKE)
+
+# %% [markdown]
+# ### Pick a code, see its images
+#
+# **Play with it.** Choose a code of the recommended quantizer (most used first): on the
+# left what the decoder draws for it, on the right the training images that land on it.
+# Now a code holds a small family of similar-looking images, mostly of one digit in one
+# slant. (The figure updates in place; in a saved notebook without a kernel only this note
+# remains, and the static figure below shows a few codes.)
+
+# %%
+vq.code_chooser(best["model"], ds.train.images, labels=ds.train.labels)
+
+# %%
+top_best = best["counts"].argsort(descending=True)[:3].tolist()
+middle = best["counts"].argsort(descending=True)[[100, 250]].tolist() if CODEBOOK_SIZE > 250 else []
+plots.image_grid(vq.images_on_codes(best["model"], ds.train.images, top_best + middle, n=12),
+                 title="The recommended quantizer: training images on its 3 busiest codes and two ordinary ones",
+                 cell_px=40)
+
+# %% [markdown]
+# Compare with the plain quantizer's busiest codes above: there a code held a crowd,
+# here a handful of look-alikes. That is what a VQ-VAE's codebook should be: a
+# vocabulary where every word is used and means something specific.
+#
+# ## Exercise: the nearest code, with the straight-through trick
+#
+# Write the heart of the quantizer yourself. `quantize(z, codebook)` takes a batch of
+# encoder outputs `z` `(N, d)` and a codebook `(K, d)`; it returns `(quantized, indices)`:
+# for each row the index of the nearest code by Euclidean distance (`torch.cdist` helps),
+# and the code itself, returned so that the gradient passes straight through to `z`
+# (and not to the codebook: the codebook loss moves the codes). The check compares your
+# indices with a brute-force search and your gradients with the identity.
+
+# %%
+def quantize(z: torch.Tensor, codebook: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    # YOUR CODE HERE (about 4 lines)
+    raise NotImplementedError
+
+
+exercise = exercises.get("06-nearest-code")
+exercise.check(quantize)
+
+# %%
+# Stuck? Uncomment the next line to reveal a solution.
+# exercise.solution()
+
+# %% [markdown]
+# ## What this notebook measured
+#
+# The headline figures go to `build/results/06_discrete_latents.json`, which the tests read.
+
+# %%
+figures = {
+    "codebook_size": CODEBOOK_SIZE,
+    "code_dim": CODE_DIM,
+    "vq_usage_baseline": plain["usage"],
+    "vq_perplexity_baseline": plain["perplexity"],
+    "vq_dead_baseline": plain["dead codes"],
+    "vq_mse_baseline": plain["mse"],
+    "vq_usage_remedied": usage_r,
+    "vq_perplexity_remedied": perp_r,
+    "vq_dead_remedied": best["dead codes"],
+    "vq_mse_remedied": mse_r,
+    "vq_remedies": {name: {"options": REMEDIES[name], "usage": r["usage"], "perplexity": r["perplexity"],
+                           "mse": r["mse"]} for name, r in runs.items()},
+    "cluster_acc_onehot": acc_onehot,
+    "cluster_acc_kmeans_pixels": acc_kmeans,
+    "cluster_acc_kmeans_ae": cluster_acc[f"k-means on autoencoder codes ({AE_CODE} numbers)"],
+    "cluster_acc_templates_only": cluster_acc["one-hot code, templates only (no pose)"],
+    "bits": BITS,
+    "binary_mse_sign": binary_rows[f"sign, {BITS} bits"]["test MSE"],
+    "binary_mse_bernoulli": binary_rows[f"Bernoulli, {BITS} bits"]["test MSE"],
+    "ae_mse": binary_rows[f"continuous, {AE_CODE} numbers"]["test MSE"],
+    "neighbours_agree_sign": binary_rows[f"sign, {BITS} bits"]["10 nearest share the digit"],
+    "train_seconds": sum(h.seconds for h in (history_ae, history_sign, history_coin, history_onehot,
+                                             history_templates, *(r["history"] for r in runs.values()))),
+}
+record_results("06_discrete_latents", figures, smoke=SMOKE)
+
+# %% [markdown]
+# ## Take-aways
+#
+# * A discrete code has a size you can count in bits, can be searched by comparing bits,
+#   and can name a category or a token. Its rounding has no gradient: the
+#   **straight-through** trick uses the rounded value forwards and a smooth stand-in backwards.
+# * A one-hot code trains through the **Gumbel-softmax**, with a temperature that falls from
+#   soft blends to near one-hot choices. Its groups match the digits only as well as the
+#   decoder lets the choice mean "which digit": with a pose to absorb slant and size, far
+#   better than k-means.
+# * A **VQ-VAE** snaps the encoder's output to the nearest code of a learned codebook;
+#   straight-through gradients, a codebook loss and a commitment loss train it.
+# * Left alone, most of its codebook dies. **Watch the usage** (histogram, perplexity, dead
+#   codes) and fix it: dead-code restarts above all, with a k-means start and EMA codes.
+#
+# **Next:** lesson 07 reads text as a representation; lesson 09 counts a code's cost in
+# bits and trades it against reconstruction error, as the binary codes here began to.

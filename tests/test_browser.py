@@ -291,6 +291,7 @@ def run_all_cells(page) -> list[str]:
     return [error for cell in page.evaluate(CELLS) for error in cell["errors"]]
 
 
+CONTROLS = ".noUi-handle, input[type=text], select"
 TYPED_SENTENCE = "the value of the [MASK] is returned"  # for a widget that takes text (lesson 03)
 
 
@@ -361,7 +362,8 @@ def test_lesson_runs_in_the_page_and_its_widget_redraws(tab, lab, lesson):
         assert tab.errors == []
         return
 
-    widget = page.locator(f".{LessonWidget.css_class}").first
+    # the first lesson widget with a control (a figure that only redraws while training has none)
+    widget = page.locator(f".{LessonWidget.css_class}").filter(has=page.locator(CONTROLS)).first
     widget.wait_for(state="attached", timeout=30_000)
     widget.scroll_into_view_if_needed()
     widget.locator(".js-plotly-plot").first.wait_for(timeout=30_000)

@@ -101,8 +101,7 @@ import torch
 from IPython.display import display
 
 from course import bert, exercises, plots, text
-from course.denoising import one_thread
-from course.device import get_device, seed_everything
+from course.device import get_device, one_thread, seed_everything
 from course.models import count_parameters
 from course.results import check_claim, record_results
 from course.show import show_source

@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -99,7 +99,6 @@ class Lab:
     token: str
     root: Path
     log: Path
-    kernels_seen: set[str] = field(default_factory=set)
 
     @property
     def base(self) -> str:
@@ -118,7 +117,6 @@ class Lab:
 
     def shutdown_kernels(self) -> None:
         for kernel in self.api("/api/kernels"):
-            self.kernels_seen.add(kernel["id"])
             self.api(f"/api/kernels/{kernel['id']}", method="DELETE")
 
     def tail(self, lines: int = 30) -> str:

@@ -81,6 +81,22 @@ def test_keys_follow_the_model_source_and_config():
     assert checkpoints.cache_key(model()).startswith("MLPAutoencoder-")
 
 
+def test_keys_follow_the_source_of_every_module_that_defines_a_part(monkeypatch):
+    """Lesson 06: the quantizer's helpers live in course.vq, outside VQVAE's class body."""
+    from course import vq
+
+    vqvae = vq.VQVAE((1, 8, 8), codebook_size=4, dim=2)
+    before = checkpoints.cache_key(vqvae)
+    real_source = checkpoints._source
+    monkeypatch.setattr(checkpoints, "_source", lambda obj: real_source(obj) + (
+        "\n# edited" if obj is vq else ""))
+    assert checkpoints.cache_key(vqvae) != before
+    # a module the model does not use changes nothing
+    monkeypatch.setattr(checkpoints, "_source", lambda obj: real_source(obj) + (
+        "\n# edited" if getattr(obj, "__name__", "") == "course.bert" else ""))
+    assert checkpoints.cache_key(vqvae) == before
+
+
 def test_clear_removes_everything(tiny_images):
     train(model(), tiny_images)
     assert checkpoints.clear() == 2

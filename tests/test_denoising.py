@@ -92,14 +92,6 @@ def two_threads():
     torch.set_num_threads(before)
 
 
-def test_one_thread_restores_the_thread_count_even_after_an_error(two_threads):
-    with pytest.raises(RuntimeError):
-        with denoising.one_thread():
-            assert torch.get_num_threads() == 1
-            raise RuntimeError("boom")
-    assert torch.get_num_threads() == 2
-
-
 def test_explorer_denoises_on_one_thread(clean, two_threads):
     threads = []
     w = denoising.noise_explorer(clean, {"spy": lambda x: threads.append(torch.get_num_threads()) or x})

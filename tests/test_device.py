@@ -1,9 +1,10 @@
 import random
 
 import numpy as np
+import pytest
 import torch
 
-from course.device import describe_device, get_device, seed_everything
+from course.device import describe_device, get_device, one_thread, seed_everything
 from course.models import MLPAutoencoder
 from course.train import fit
 
@@ -49,3 +50,14 @@ def test_seeded_training_is_identical_twice(tiny_images):
     (loss_a, weights_a), (loss_b, weights_b) = run(), run()
     assert loss_a == loss_b
     assert all(torch.equal(a, b) for a, b in zip(weights_a, weights_b))
+
+
+def test_one_thread_restores_the_thread_count_even_after_an_error():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    with pytest.raises(RuntimeError):
+        with one_thread():
+            assert torch.get_num_threads() == 1
+            raise RuntimeError("boom")
+    assert torch.get_num_threads() == 2
+    torch.set_num_threads(before)

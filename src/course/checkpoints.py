@@ -21,6 +21,7 @@ import hashlib
 import inspect
 import json
 import os
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -75,13 +76,28 @@ def source_hash(obj: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def model_source_hash(model: nn.Module) -> str:
+    """Hash of the code a model runs: the model's class, and the source of every module
+    that defines one of its parts (PyTorch's own layers aside).
+
+    A part's behaviour can live outside its class: lesson 06's ``VectorQuantizer`` calls
+    ``nearest_code`` and restarts dead codes in ``course.vq``. Editing that file must
+    retrain a cached ``VQVAE``, so the whole defining module of each part counts.
+    """
+    modules = {type(part).__module__ for part in model.modules()} - {"__main__"}
+    texts = [source_hash(type(model))]
+    texts += [_source(sys.modules[name]) for name in sorted(modules)
+              if not name.startswith("torch.") and name in sys.modules]
+    return hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+
+
 def describe(model: nn.Module) -> dict[str, Any]:
     """The model's class, configuration and source hash: what part of the key it gives."""
     config = getattr(model, "config", None)
     return {
         "class": f"{type(model).__module__}.{type(model).__qualname__}",
         "config": config if config is not None else repr(model),
-        "source": source_hash(type(model)),
+        "source": model_source_hash(model),
     }
 
 

@@ -12,14 +12,14 @@ The noise models and PSNR are those of :mod:`course.noise`.
 
 from __future__ import annotations
 
-import contextlib
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import ipywidgets as W
 import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
+from course.device import one_thread
 from course.noise import LEVEL_NAMES, NOISES, corrupt, psnr
 from course.plots import PALETTE, tile
 from course.widgets import LessonWidget
@@ -27,21 +27,6 @@ from course.widgets import LessonWidget
 Denoiser = Callable[[torch.Tensor], torch.Tensor]
 NOISY = "noisy input"  # the row of a sweep that is the corrupted input itself, undenoised
 
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Run torch on one CPU thread inside the block, then restore the thread count.
-
-    A slider move denoises a handful of images: splitting such small operations over
-    threads costs more than it saves, and on a busy machine (a browser drawing the
-    figure, a training run) waiting for the other threads can take tens of milliseconds.
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def psnr_sweep(clean: torch.Tensor, denoisers: Mapping[str, Denoiser], kind: str,

@@ -2,12 +2,15 @@
 
 >>> device = get_device()          # cuda, mps or cpu, whichever this machine has
 >>> seed_everything(0)             # same numbers on every run (on the CPU: bit for bit)
+>>> with one_thread(): ...         # small work, e.g. one slider move (lessons 02, 03, 04)
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -54,3 +57,20 @@ def describe_device(device: torch.device | None = None) -> str:
     if device.type == "cpu":
         return f"cpu ({torch.get_num_threads()} threads)"
     return device.type
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch on one CPU thread inside the block, then restore the thread count.
+
+    A slider move decodes a handful of images and a tiny model trains on small matrices:
+    splitting such small operations over threads costs more than it saves, and on a busy
+    machine (a browser drawing the figure, a training run) waiting for the other threads
+    can take tens of milliseconds. Used by lessons 02 and 04 (sliders) and 03 (training).
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)

@@ -22,10 +22,7 @@ A one-hot code with ten choices sorts the images into ten groups without ever se
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 import math
-import sys
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
@@ -37,11 +34,6 @@ from plotly.subplots import make_subplots
 from torch import nn
 
 from course.models import Autoencoder, ConvAutoencoder
-
-
-def _module_source_hash() -> str:
-    """A hash of this file: part of every model's configuration, so an edit here retrains."""
-    return hashlib.sha256(inspect.getsource(sys.modules[__name__]).encode()).hexdigest()[:16]
 
 
 # --- binary codes ------------------------------------------------------------------------
@@ -97,7 +89,7 @@ class BinaryAutoencoder(Autoencoder):
     @property
     def config(self) -> dict[str, object]:
         return {**super().config, "mode": self.mode, "channels": list(self.channels),
-                "batch_norm": self.batch_norm, "source": _module_source_hash()}
+                "batch_norm": self.batch_norm}
 
 
 def neighbours_agree(codes: torch.Tensor, labels: torch.Tensor, k: int = 10,
@@ -227,7 +219,7 @@ class OneHotAutoencoder(Autoencoder):
         return {**super().config, "categories": self.categories, "max_warp": self.max_warp,
                 "tau_start": self.tau_start, "tau_end": self.tau_end,
                 "anneal_steps": self.anneal_steps, "channels": list(self.channels),
-                "batch_norm": self.batch_norm, "source": _module_source_hash()}
+                "batch_norm": self.batch_norm}
 
 
 def usage_penalty(logits: torch.Tensor) -> torch.Tensor:

@@ -26,7 +26,7 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
-from course.denoising import one_thread
+from course.device import one_thread
 from course.models import Autoencoder
 from course.train import predict
 from course.vae import ConvVAE
@@ -253,7 +253,7 @@ def traversal_explorer(models: Mapping[str, Autoencoder], images: torch.Tensor, 
         if quiet[0]:
             return
         z = torch.tensor([[s.value for s in sliders]], dtype=torch.float32)
-        with one_thread():  # one small decode: faster on one thread (see denoising.one_thread)
+        with one_thread():  # one small decode: faster on one thread (see device.one_thread)
             image = predict(models[menu.value], z, method="decode")[0, 0]
         with fig.batch_update():
             fig.data[1].z = image.clamp(0, 1).numpy()

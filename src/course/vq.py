@@ -34,10 +34,7 @@ live usage figure (:func:`live_usage`), the static :func:`usage_figure`, and the
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 import math
-import sys
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -53,11 +50,6 @@ from course.models import Autoencoder, ConvAutoencoder
 from course.plots import PALETTE, tile
 from course.train import History, predict
 from course.widgets import LessonWidget
-
-
-def _module_source_hash() -> str:
-    """A hash of this file: part of every model's configuration, so an edit here retrains."""
-    return hashlib.sha256(inspect.getsource(sys.modules[__name__]).encode()).hexdigest()[:16]
 
 
 # --- the quantizer -----------------------------------------------------------------------
@@ -308,7 +300,7 @@ class VQVAE(Autoencoder):
     @property
     def config(self) -> dict[str, object]:
         return {**super().config, "channels": list(self.channels), "batch_norm": self.batch_norm,
-                "quantizer": self.quantizer.config, "source": _module_source_hash()}
+                "quantizer": self.quantizer.config}
 
 
 def vq_vae_loss(model: VQVAE, x: torch.Tensor) -> torch.Tensor:

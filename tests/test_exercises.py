@@ -44,3 +44,60 @@ def test_solution_is_shown_as_source(exercise):
 def test_unknown_exercise():
     with pytest.raises(KeyError, match="01-pca-by-svd"):
         exercises.get("nope")
+
+
+def test_every_code_exercise_accepts_its_own_solution(capsys):
+    for exercise in exercises.all_exercises().values():
+        if exercise.kind == "code":
+            assert exercise.check(exercise.reference), exercise.name
+
+
+def test_every_exercise_is_in_the_module_of_its_lesson():
+    for exercise in exercises.all_exercises().values():
+        module = exercise.checker.__module__
+        assert module.startswith("course.exercises."), exercise.name
+        if module != "course.exercises.core":
+            assert module == f"course.exercises.lesson{exercise.lesson[:2]}", exercise.name
+        assert exercise.name.startswith(exercise.lesson[:2] + "-"), exercise.name
+
+
+def test_for_lesson_lists_only_that_lesson():
+    chosen = exercises.for_lesson("06_discrete_latents")
+    assert chosen and all(e.lesson == "06_discrete_latents" for e in chosen)
+
+
+def test_a_prediction_accepts_the_answer_within_tolerance(capsys):
+    question = exercises.prediction("99-guess", "99_demo", "How many?", 10, "Because.", tolerance=2)
+    assert question.kind == "predict"
+    assert question.check(11) and question.check(8)
+    assert not question.check(13) and "too high" in capsys.readouterr().out
+    assert not question.check("ten") and "number" in capsys.readouterr().out
+    assert not question.check(float("nan"))
+    assert not question.check(...) and "not attempted" in capsys.readouterr().out
+    assert "Because." in question.solution().data
+
+
+def test_a_prediction_with_choices():
+    question = exercises.prediction("99-pick", "99_demo", "Which?", "up", "It goes up.",
+                                    choices=("up", "down"))
+    assert question.check("up") and not question.check("down") and not question.check("sideways")
+    with pytest.raises(ValueError):
+        exercises.prediction("99-bad", "99_demo", "Which?", "left", "", choices=("up", "down"))
+
+
+def test_an_explanation_needs_every_key_idea(capsys):
+    question = exercises.explanation("99-why", "99_demo", "Why?",
+                                     [("bottleneck", "narrow"), ("copy", "identity")],
+                                     "A narrow code cannot copy.")
+    assert question.check("Without a narrow code it can learn the identity.")
+    assert not question.check("Because of the bottleneck.")
+    assert "1 of 2 key ideas" in capsys.readouterr().out
+    assert not question.check(42)
+    assert "cannot copy" in question.solution().data
+
+
+def test_an_exercise_needs_exactly_one_kind_of_solution():
+    with pytest.raises(ValueError):
+        exercises.Exercise("99-x", "99_demo", "task", lambda a: None)
+    with pytest.raises(ValueError):
+        exercises.Exercise("99-x", "99_demo", "task", lambda a: None, reference=print, answer="a")

@@ -25,7 +25,7 @@ Each module's docstring says which lessons use it:
 - :mod:`course.results`     the one call that records a notebook's headline figures, and claims
 - :mod:`course.params`      checking a notebook's parameters cell
 - :mod:`course.show`        render the source of the code a lesson is about
-- :mod:`course.exercises`   exercises with automatic checks and hidden solutions
+- :mod:`course.exercises`   exercises with automatic checks and hidden solutions, a module per lesson
 - :mod:`course.notebooks`   building and checking the paired notebooks (``make notebooks``)
 - :mod:`course.lab`         ``make lab``: the course kernel and JupyterLab settings, then JupyterLab
 """

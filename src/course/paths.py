@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
 _MARKERS = ("pyproject.toml", "jupytext.toml")
 
@@ -33,28 +34,34 @@ def project_root(start: Path | None = None) -> Path:
     return here
 
 
-def _folder(variable: str, default: Path) -> Path:
+def _folder(variable: str, default: Callable[[], Path], create: bool) -> Path:
     value = os.environ.get(variable)
-    path = Path(value).expanduser() if value else default
-    path.mkdir(parents=True, exist_ok=True)
+    path = Path(value).expanduser() if value else default()
+    if create:
+        path.mkdir(parents=True, exist_ok=True)  # OSError where it cannot be made: callers decide
     return path
 
 
-def build_dir() -> Path:
+def build_dir(create: bool = True) -> Path:
     """Root of everything the course writes (git-ignored)."""
-    return _folder("COURSE_BUILD_DIR", project_root() / "build")
+    return _folder("COURSE_BUILD_DIR", lambda: project_root() / "build", create)
 
 
-def data_dir() -> Path:
+def data_dir(create: bool = True) -> Path:
     """Where data sets are downloaded to and cached in compact form."""
-    return _folder("COURSE_DATA_DIR", build_dir() / "data")
+    return _folder("COURSE_DATA_DIR", lambda: build_dir(create) / "data", create)
 
 
-def cache_dir() -> Path:
-    """Where trained models are cached (see :mod:`course.checkpoints`)."""
-    return _folder("COURSE_CACHE_DIR", build_dir() / "checkpoints")
+def cache_dir(create: bool = True) -> Path:
+    """Where trained models are cached (see :mod:`course.checkpoints`).
+
+    With ``create`` (the default) the folder is made; an ``OSError`` says it cannot be
+    (a file in its place, no permission), and :func:`course.train.fit` then trains
+    without the cache.
+    """
+    return _folder("COURSE_CACHE_DIR", lambda: build_dir(create) / "checkpoints", create)
 
 
-def results_dir() -> Path:
+def results_dir(create: bool = True) -> Path:
     """Where each notebook records its headline figures (see :mod:`course.results`)."""
-    return _folder("COURSE_RESULTS_DIR", build_dir() / "results")
+    return _folder("COURSE_RESULTS_DIR", lambda: build_dir(create) / "results", create)

@@ -4,7 +4,9 @@
 >>> x_hat = predict(model, ds.test.images)              # batched, no gradients, on the CPU
 >>> z = predict(model, ds.test.images, method="encode")
 
-``fit`` picks the device (:func:`course.device.get_device`), shows a progress bar,
+``fit`` picks the device (:func:`course.device.get_device`), shows progress (a bar in a
+terminal; in a notebook one line updated in place that ends as a summary, so a saved
+notebook shows how training ended, never a bar frozen at 0%),
 keeps a loss history, uses bfloat16 mixed precision on CUDA, and with ``cache=True``
 reloads a model trained earlier with exactly the same settings
 (:mod:`course.checkpoints`). What is minimised is ``loss_fn(model, *batch)``, so a
@@ -14,14 +16,16 @@ lesson changes the objective (denoising, KL term, classification) without a new 
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import time
-from dataclasses import asdict, dataclass, field
-from typing import Callable, Literal, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Callable, Iterable, Iterator, Literal, Mapping, Sized
 
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
+from tqdm import tqdm as _tqdm
 
 from course import checkpoints
 from course.device import get_device
@@ -29,6 +33,7 @@ from course.device import get_device
 Batch = torch.Tensor | tuple[torch.Tensor, ...]
 LossFn = Callable[..., torch.Tensor]
 Monitor = Callable[[nn.Module], Mapping[str, float]]
+FIT_LOG_ENV = "COURSE_FIT_LOG"  # a file: each fit appends a line saying what it did (make warm reads it)
 
 
 def reconstruction_loss(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -53,6 +58,35 @@ class History:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, record: object) -> "History":
+        """A history read back from a checkpoint's manifest, checked field by field:
+        ``ValueError`` for an unknown or missing field or a value of the wrong type (the
+        checkpoint is then treated as damaged and retrained)."""
+        if not isinstance(record, dict):
+            raise ValueError(f"its history is a {type(record).__name__}, not a record")
+        names = {f.name for f in fields(cls)}
+        if set(record) != names:
+            raise ValueError(f"its history has the fields {sorted(record)}, not {sorted(names)}")
+
+        def losses(value: object, what: str) -> list[float]:
+            if not (isinstance(value, list) and all(_is_real(v) for v in value)):
+                raise ValueError(f"its history's {what} is not a list of numbers")
+            return [float(v) for v in value]
+
+        extra = record["extra"]
+        if not isinstance(extra, dict):
+            raise ValueError("its history's extra is not a record")
+        if not _is_real(record["seconds"]) or not isinstance(record["from_cache"], bool):
+            raise ValueError("its history's seconds or from_cache have the wrong type")
+        return cls(losses(record["train_loss"], "train_loss"), losses(record["val_loss"], "val_loss"),
+                   float(record["seconds"]), record["from_cache"],
+                   {str(k): losses(v, f"extra[{k!r}]") for k, v in extra.items()})
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _as_tuple(data: Batch) -> tuple[torch.Tensor, ...]:
@@ -97,6 +131,85 @@ def predict(model: nn.Module, x: torch.Tensor, *, method: str = "forward",
     return out
 
 
+def _in_kernel() -> bool:
+    """True inside a Jupyter kernel (JupyterLab, papermill), False in a terminal or a test."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return getattr(get_ipython(), "kernel", None) is not None
+
+
+class KernelProgress:
+    """``fit``'s progress in a Jupyter kernel: one plain-text line, redrawn in place.
+
+    The line is an IPython display updated by its id (at most every ``every`` seconds);
+    when the loop ends it becomes one summary line, e.g.
+    ``"conv AE, k=8: 20 epochs in 14.2 s, loss=0.0123, val=0.0130"``. Unlike tqdm's
+    widget, whose saved output is frozen at "0%" once its kernel is gone, a saved
+    notebook keeps that summary. A loop that stops with an error leaves its last state.
+    """
+
+    def __init__(self, iterable: Iterable, desc: str, unit: str, every: float = 0.2) -> None:
+        from IPython.display import display
+
+        self.iterable, self.desc, self.unit, self.every = iterable, desc, unit, every
+        self.total = len(iterable) if isinstance(iterable, Sized) else None
+        self.n, self.postfix = 0, ""
+        self._start = self._shown = time.perf_counter()
+        self._handle = display({"text/plain": self.line()}, raw=True, display_id=True)
+
+    def line(self) -> str:
+        """The bar as tqdm draws it in a terminal."""
+        return _tqdm.format_meter(self.n, self.total, time.perf_counter() - self._start,
+                                 prefix=self.desc, unit=self.unit, postfix=self.postfix or None)
+
+    def summary(self) -> str:
+        """The line a finished loop leaves: how many steps, how long, the last postfix."""
+        units = self.unit if self.n == 1 else f"{self.unit}s"
+        line = f"{self.desc}: {self.n} {units} in {time.perf_counter() - self._start:.1f} s"
+        return f"{line}, {self.postfix}" if self.postfix else line
+
+    def _show(self, text: str) -> None:
+        if self._handle is not None:
+            self._handle.update({"text/plain": text}, raw=True)
+
+    def __iter__(self) -> Iterator:
+        for item in self.iterable:
+            yield item
+            self.n += 1
+            if time.perf_counter() - self._shown >= self.every:
+                self._shown = time.perf_counter()
+                self._show(self.line())
+        self._show(self.summary())
+
+    def set_postfix(self, postfix: Mapping[str, object]) -> None:
+        self.postfix = ", ".join(f"{k}={v}" for k, v in postfix.items())
+
+
+def progress_bar(iterable: Iterable, *, desc: str, unit: str = "it", disable: bool = False):
+    """``fit``'s progress: tqdm's bar in a terminal, a :class:`KernelProgress` in a kernel.
+
+    Nothing with ``disable=True`` or with the environment variable ``TQDM_DISABLE=1``.
+    """
+    if disable or os.environ.get("TQDM_DISABLE", "").lower() in ("1", "true"):
+        return _tqdm(iterable, desc=desc, unit=unit, disable=True)
+    if _in_kernel():
+        return KernelProgress(iterable, desc=desc, unit=unit)
+    return _tqdm(iterable, desc=desc, unit=unit)
+
+
+def log_fit(model: nn.Module, history: History, *, desc: str | None, cache: bool) -> None:
+    """Append one JSON line to the file named by ``COURSE_FIT_LOG``, if set: which model,
+    and whether it was trained or reloaded (``make warm`` checks with it, :mod:`course.slides`,
+    that a warmed lesson trains nothing)."""
+    target = os.environ.get(FIT_LOG_ENV)
+    if target:
+        with open(target, "a") as log:
+            log.write(json.dumps({"model": type(model).__name__, "desc": desc, "cache": cache,
+                                  "from_cache": history.from_cache, "seconds": history.seconds}) + "\n")
+
+
 @torch.no_grad()
 def _monitored(model: nn.Module, monitor: Monitor, device: torch.device) -> dict[str, float]:
     model.eval()
@@ -117,7 +230,9 @@ def fit(model: nn.Module, train: Batch, *, val: Batch | None = None, epochs: int
     ...) that are sliced together and passed to ``loss_fn(model, *batch)``. The one-cycle
     schedule warms the learning rate up and anneals it, which gets far in few epochs.
     With ``cache=True`` the trained weights are stored, and reused when the model, the
-    data, the loss and every setting here are the same. The model ends on ``device``
+    data, the loss and every setting here are the same; a damaged checkpoint, or a cache
+    folder that cannot be made or written, gives a ``CheckpointWarning`` and training goes
+    on without it (never an error). The model ends on ``device``
     (default: :func:`course.device.get_device`) in eval mode.
     ``monitor(model)``, if given, runs after each epoch (eval mode, no gradients, its own
     random numbers on the CPU and CUDA, so the run is unchanged) and returns named
@@ -126,7 +241,8 @@ def fit(model: nn.Module, train: Batch, *, val: Batch | None = None, epochs: int
     device = torch.device(device) if device is not None else get_device()
     tensors = _as_tuple(train)
     key = None
-    if cache:
+    folder = checkpoints.usable_folder() if cache else None  # None (one warning): no cache
+    if folder is not None:
         key = checkpoints.cache_key(
             model, data=checkpoints.fingerprint(*tensors),
             val=checkpoints.fingerprint(*_as_tuple(val)) if val is not None else None,
@@ -134,10 +250,14 @@ def fit(model: nn.Module, train: Batch, *, val: Batch | None = None, epochs: int
             epochs=epochs, lr=lr, batch_size=batch_size, schedule=schedule,
             weight_decay=weight_decay, seed=seed,
             **({"monitor": checkpoints.source_hash(monitor)} if monitor is not None else {}))
-        meta = checkpoints.load(key, model)
+        meta = checkpoints.load(key, model, folder,
+                                validate=lambda meta: History.from_dict(meta["history"]))
         if meta is not None:
             model.to(device).eval()
-            return History(**{**meta["history"], "from_cache": True})
+            history = History.from_dict(meta["history"])
+            history.from_cache = True
+            log_fit(model, history, desc=desc, cache=cache)
+            return history
 
     model.to(device).train()
     tensors = tuple(t.to(device) for t in tensors)
@@ -150,8 +270,8 @@ def fit(model: nn.Module, train: Batch, *, val: Batch | None = None, epochs: int
     generator = torch.Generator().manual_seed(seed)
     history = History()
     start = time.perf_counter()
-    bar = tqdm(range(epochs), desc=desc or f"training {type(model).__name__}",
-               unit="epoch", disable=not progress)
+    bar = progress_bar(range(epochs), desc=desc or f"training {type(model).__name__}",
+                       unit="epoch", disable=not progress)
     for _ in bar:
         total = torch.zeros((), device=device)
         order = torch.randperm(n, generator=generator).to(device)
@@ -176,6 +296,11 @@ def fit(model: nn.Module, train: Batch, *, val: Batch | None = None, epochs: int
         bar.set_postfix(postfix)
     history.seconds = time.perf_counter() - start
     model.eval()
-    if key is not None:
-        checkpoints.save(key, model, {"history": history.as_dict()})
+    if key is not None and folder is not None:
+        try:
+            checkpoints.save(key, model, {"history": history.as_dict()}, folder)
+        except OSError as error:  # a read-only cache, a full disk: the trained model is still here
+            checkpoints.warn_unwritable(folder, error)
+    log_fit(model, history, desc=desc, cache=cache)
     return history
+

@@ -10,13 +10,16 @@ STAMP  := $(VENV)/.installed
 KERNEL := autoencoder-course
 PYTEST_ARGS ?=
 
-.PHONY: help install lab test test-fast notebooks check-pairs clean
+.PHONY: help install lab test test-fast notebooks check-pairs slides warm site clean
 
 help:
 	@echo "make lab        open the course in JupyterLab (sets everything up the first time)"
-	@echo "make test       run all tests: units, notebooks (smoke and nbval), pair sync"
+	@echo "make test       run all tests: units, notebooks at their defaults (nbval), pairs, browser"
 	@echo "make test-fast  unit tests only (no notebooks, no browser)"
 	@echo "make notebooks  re-execute every notebooks/NN_*.py into its .ipynb"
+	@echo "make warm       before a lecture: train and cache every lesson's models once"
+	@echo "make slides     every lesson as offline reveal.js slides in build/slides/"
+	@echo "make site       the course as a website from the committed notebooks: build/site/index.html"
 	@echo "make clean      remove build/ (data cache, checkpoints, results)"
 
 install: $(STAMP)
@@ -37,19 +40,45 @@ LAB_ARGS ?=
 lab: $(STAMP)
 	$(PY) -m course.lab $(LAB_ARGS)
 
-# pytest exits 5 when it collects nothing: that is a broken suite, not a pass.
-test: $(STAMP)
-	@$(PY) -m pytest -p course.notebooks tests notebooks \
-	    --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	    $(PYTEST_ARGS); rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the test suite is missing" >&2; exit 1; fi; \
-	exit $$rc
+# make test runs pytest twice; PYTEST_ARGS go to both.
+#  1. unit tests, nbval (every committed lesson re-run at its defaults: its claims are
+#     asserted) and the pair checks, over TEST_WORKERS processes (pytest-xdist; a lesson's
+#     cells stay together in one, and each process and its kernels get cores/N threads);
+#  2. what reads nbval's run (tests marked after_nbval), over TEST_WORKERS processes too:
+#     each lesson's recorded figures, and every lesson in JupyterLab at its defaults from
+#     the checkpoints nbval has just cached (build/test-run; each process has its own
+#     JupyterLab and Chromium), with screenshots in build/screenshots/index.html.
+# --durations shows where the time goes. pytest exits 5 when it collects nothing: that
+# is a broken suite, not a pass.
+TEST_WORKERS ?= 2
+NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+test: $(STAMP) site
+	@$(PY) -m pytest -p course.notebooks -n $(TEST_WORKERS) --dist loadfile notebooks tests \
+	    -m "not after_nbval" $(NBVAL) --durations=20 $(PYTEST_ARGS); rc1=$$?; \
+	$(PY) -m pytest -p course.notebooks -n $(TEST_WORKERS) tests -m after_nbval --durations=20 \
+	    $(PYTEST_ARGS); rc2=$$?; \
+	for rc in $$rc1 $$rc2; do \
+	    if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the test suite is missing" >&2; exit 1; fi; \
+	    if [ $$rc -ne 0 ]; then exit $$rc; fi; \
+	done
 
 test-fast: $(STAMP)
 	$(PY) -m pytest tests -m "not notebook and not browser" $(PYTEST_ARGS)
 
 notebooks: $(STAMP)
 	$(PY) -m course.notebooks build
+
+# Lecture mode (course.slides): warm runs every lesson once at its defaults so that each
+# re-runs from the checkpoint cache; slides exports the committed notebooks, unexecuted.
+warm: $(STAMP)
+	$(PY) -m course.slides warm
+
+slides: $(STAMP)
+	$(PY) -m course.slides export
+
+# The course website (course.site): the committed notebooks as they are, nothing re-run.
+site: $(STAMP)
+	$(PY) -m course.site
 
 check-pairs: $(STAMP)
 	$(PY) -m course.notebooks check

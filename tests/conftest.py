@@ -5,10 +5,29 @@ The data cache (build/data) is shared: converting mnist5k once is enough.
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 import torch
 
 from course.data import Split
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "after_nbval: reads what nbval's run of the lessons at their defaults left in "
+        "build/test-run (course.notebooks.nbval_run_dir); make test runs these after it")
+
+
+def pytest_sessionfinish(session):
+    """The browser tests' contact sheet, once more at the end of each process that took
+    screenshots (with xdist, the last process to finish lists every screenshot)."""
+    module = sys.modules.get("test_browser")
+    if module is None:
+        return
+    folder = module.screenshot_dir()
+    if any(folder.glob("*.png")):
+        module.write_contact_sheet(folder)
 
 
 @pytest.fixture(autouse=True)

@@ -3,20 +3,29 @@
 One JupyterLab for the whole run, started with the command ``make lab`` runs
 (``python -m course.lab``) on 127.0.0.1 at a free port with a random token, serving a
 scratch copy of ``notebooks/`` (a run in the page must not touch the committed
-notebooks). Every lesson except 00 is copied with ``SMOKE = True``. Then, per lesson:
-open it, clear all outputs and run all cells from the menus, find no error output,
-move the first control of its first lesson widget with the keyboard, see the data of
-the figure in the page change, find no error in the browser console, and save a
-screenshot to ``build/screenshots/NN_name.png``.
+notebooks). The lessons run at their default parameters, as a learner runs them, with
+the checkpoint cache that nbval's run has just filled (``make test`` runs nbval first,
+see :func:`course.notebooks.nbval_run_dir`), so no model is trained twice. Per lesson:
+open it, clear all outputs and run all cells from the menus, find no error output, wait
+for the figure of its first lesson widget to be drawn, move the widget's first control
+as a person would, see the data of the figure in the page change, find no error in the
+widget or the browser console, and save a screenshot of the moved control and the
+redrawn figure to ``build/screenshots/NN_name.png``; ``build/screenshots/index.html``
+shows them all on one page, for a person to judge.
 
-Chromium comes from the system (Debian's ``chromium``; ``COURSE_CHROMIUM`` names
-another), never from a download. Without one these tests skip with one line, except
-under CI (``CI`` or ``COURSE_BROWSER_TESTS=required`` set), where they fail.
-``pytest -m browser`` runs just them.
+Every wait waits for an event (a kernel idle, a figure's data changed), with limits
+generous enough for a busy machine. JupyterLab and Chromium run in process groups of
+their own, ended on every exit path, Ctrl-C and SIGTERM included (``process_groups``);
+a test interrupts a run and checks that nothing is left.
+
+Chromium comes from the system (:mod:`course.browser`), never from a download. Without
+one these tests skip with one line, except under CI (``CI`` or
+``COURSE_BROWSER_TESTS=required`` set), where they fail. ``pytest -m browser`` runs them.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -33,50 +42,31 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import nbformat
+import psutil
 import pytest
 
+import process_groups
+from course import browser as course_browser
 from course import paths
-from course.notebooks import KERNEL_NAME, lesson_sources
+from course.notebooks import KERNEL_NAME, lesson_sources, nbval_run_dir
 from course.widgets import LessonWidget
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-# As root Chromium needs --no-sandbox; the rest keep it off a network it cannot reach.
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LESSONS = [source.stem for source in lesson_sources()]
-RUN_AT_DEFAULTS = {"00_start_here"}  # what a learner runs first, exactly as shipped
 LESSONS_WITHOUT_WIDGETS: set[str] = set()  # a lesson listed here is only run, not played with
-RUN_TIMEOUT_S = 240  # one lesson, all cells, in the page (smoke runs take 10-30 s)
-REDRAW_TIMEOUT_S = 20  # a control moved -> the figure in the page changed
-
-
-def find_chromium() -> str | None:
-    """Chromium named by ``COURSE_CHROMIUM``, else one on the ``PATH``."""
-    named = os.environ.get("COURSE_CHROMIUM")
-    if named:
-        return named if Path(named).exists() else None
-    return next(filter(None, map(shutil.which, CHROMIUM_CANDIDATES)), None)
+RUN_TIMEOUT_S = 900       # one lesson, all cells, in the page (from the cache: 10-40 s)
+DRAWN_TIMEOUT_S = 120     # the widget's figure holds data after the run
+REDRAW_TIMEOUT_S = 120    # a control moved -> the figure in the page changed
+SERVER_TIMEOUT_S = 180    # JupyterLab answers
+SCREENSHOTS = "screenshots"
 
 
 def browser_required() -> bool:
     return bool(os.environ.get("CI")) or os.environ.get("COURSE_BROWSER_TESTS") == "required"
 
 
-def missing_browser() -> str | None:
-    """Why the browser tests cannot run here, or None when they can."""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Python playwright is not installed (it is in pyproject.toml: run make install)"
-    if find_chromium() is None:
-        return ("no Chromium found: install Debian's chromium (apt-get install chromium) "
-                "or set COURSE_CHROMIUM=/path/to/chrome")
-    return None
-
-
-MISSING = missing_browser()
+MISSING = course_browser.missing_browser()
 if MISSING and not browser_required():
     pytest.skip(f"browser tests skipped: {MISSING}", allow_module_level=True)
 
@@ -85,7 +75,35 @@ if MISSING and not browser_required():
 def chromium() -> str:
     if MISSING:
         pytest.fail(f"browser tests are required under CI, but {MISSING}")
-    return find_chromium()
+    return course_browser.find_chromium()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_for(what: str, ready, timeout_s: float, alive=lambda: True, why=lambda: "") -> Any:
+    """Poll ``ready()`` until it returns something true; fail after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not alive():
+            pytest.fail(f"{what}: the process exited\n{why()}")
+        try:
+            found = ready()
+        except OSError:
+            found = None
+        if found:
+            return found
+        time.sleep(0.25)
+    pytest.fail(f"{what}: not within {timeout_s} s\n{why()}")
 
 
 # --- the JupyterLab server ------------------------------------------------------------------
@@ -94,7 +112,7 @@ def chromium() -> str:
 class Lab:
     """A running JupyterLab, its scratch root and its log."""
 
-    process: subprocess.Popen
+    group: process_groups.Group
     port: int
     token: str
     root: Path
@@ -111,7 +129,7 @@ class Lab:
     def api(self, path: str, method: str = "GET") -> Any:
         request = urllib.request.Request(f"{self.base}{path}", method=method,
                                          headers={"Authorization": f"token {self.token}"})
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=30) as response:
             body = response.read()
         return json.loads(body) if body else None
 
@@ -123,104 +141,90 @@ class Lab:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def listening(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(1)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
 def copy_lessons(target: Path) -> None:
-    """The lessons' ``.ipynb`` (smoke parameters but for 00) and ``.py``, without pairing.
+    """The lessons' ``.ipynb`` (as committed: default parameters) and ``.py``, unpaired.
 
-    jupytext.toml is left out on purpose: with it, jupytext would read the cells of a
-    paired ``.ipynb`` from its ``.py`` and undo the smoke setting.
+    jupytext.toml is left out on purpose: with it, jupytext would pair the copies.
+    A lesson whose ``.ipynb`` is not built yet is left out (its test says so).
     """
     target.mkdir(parents=True)
     for source in lesson_sources():
         shutil.copy(source, target / source.name)
-        notebook = nbformat.read(source.with_suffix(".ipynb"), as_version=4)
-        if source.stem not in RUN_AT_DEFAULTS:
-            cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
-            cell.source, count = re.subn(r"^SMOKE = False\b", "SMOKE = True", cell.source, flags=re.M)
-            assert count == 1, f"{source.stem}: its parameters cell has no 'SMOKE = False' line"
-        nbformat.write(notebook, target / source.with_suffix(".ipynb").name)
+        if source.with_suffix(".ipynb").is_file():
+            shutil.copy(source.with_suffix(".ipynb"), target / source.with_suffix(".ipynb").name)
+
+
+def start_lab(root: Path, cache: Path) -> Lab:
+    port, token = free_port(), secrets.token_hex(16)
+    env = dict(os.environ, COURSE_BUILD_DIR=str(root / "build"), COURSE_CACHE_DIR=str(cache),
+               COURSE_RESULTS_DIR=str(root / "results"),
+               COURSE_DATA_DIR=str(paths.data_dir()),  # the shared, checksummed data cache
+               JUPYTERLAB_SETTINGS_DIR=str(root / "user-settings"),  # a user's own settings stay out
+               JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"))
+    command = [sys.executable, "-m", "course.lab", "--root", str(root), "--no-browser",
+               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+               f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True"]
+    log = root / "jupyterlab.log"
+    lab = Lab(process_groups.start("jupyterlab", command, log=log, env=env), port, token, root, log)
+    wait_for("JupyterLab answers", lambda: lab.api("/api/status"), SERVER_TIMEOUT_S,
+             alive=lambda: lab.group.process.poll() is None, why=lab.tail)
+    return lab
+
+
+def stop_lab(lab: Lab) -> None:
+    """Kernels first (through the server, politely), then the whole group, descendants too."""
+    lab.group.remember_descendants()
+    try:
+        lab.shutdown_kernels()
+    except OSError:
+        pass
+    lab.group.end()
+    assert not listening(lab.port), f"JupyterLab still listens on port {lab.port}"
 
 
 @pytest.fixture(scope="session")
 def lab(chromium, tmp_path_factory) -> Iterator[Lab]:
     root = tmp_path_factory.mktemp("lab")
     copy_lessons(root / "notebooks")
-    port, token = free_port(), secrets.token_hex(16)
-    env = dict(os.environ, COURSE_BUILD_DIR=str(root / "build"),
-               COURSE_CACHE_DIR=str(root / "checkpoints"), COURSE_RESULTS_DIR=str(root / "results"),
-               COURSE_DATA_DIR=str(paths.data_dir()),  # the shared, checksummed data cache
-               JUPYTERLAB_SETTINGS_DIR=str(root / "user-settings"),  # a user's own settings stay out
-               JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"))
-    log = root / "jupyterlab.log"
-    command = [sys.executable, "-m", "course.lab", "--root", str(root), "--no-browser",
-               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-               f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True"]
-    with log.open("w") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-    server = Lab(process, port, token, root, log)
+    server = start_lab(root, cache=nbval_run_dir() / "checkpoints")
     try:
-        wait_until_serving(server, timeout_s=120)
         yield server
     finally:
-        stop(server)
-
-
-def wait_until_serving(lab: Lab, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if lab.process.poll() is not None:
-            pytest.fail(f"JupyterLab exited with {lab.process.returncode}:\n{lab.tail()}")
-        try:
-            lab.api("/api/status")
-            return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"JupyterLab did not answer within {timeout_s} s:\n{lab.tail()}")
-
-
-def stop(lab: Lab) -> None:
-    """Kernels first (through the server), then the server's whole process group."""
-    try:
-        lab.shutdown_kernels()
-    except OSError:
-        pass
-    for sig, grace in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(lab.process.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            lab.process.wait(grace)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    assert not listening(lab.port), f"JupyterLab still listens on port {lab.port}"
+        stop_lab(server)
 
 
 # --- the browser ----------------------------------------------------------------------------
 
+def start_chromium(chromium: str, profile: Path) -> tuple[process_groups.Group, int]:
+    """Headless Chromium in a group of its own, listening for DevTools on a free port."""
+    profile.mkdir(parents=True, exist_ok=True)
+    command = [chromium, "--headless=new", "--remote-debugging-address=127.0.0.1",
+               "--remote-debugging-port=0", f"--user-data-dir={profile}", *course_browser.FLAGS,
+               "about:blank"]
+    log = profile.parent / "chromium.log"
+    group = process_groups.start("chromium", command, log=log)
+    active = profile / "DevToolsActivePort"
+    text = wait_for("Chromium listens for DevTools",
+                    lambda: active.is_file() and active.read_text().strip(), 60,
+                    alive=lambda: group.process.poll() is None,
+                    why=lambda: log.read_text(errors="replace")[-3000:])
+    return group, int(text.splitlines()[0])
+
+
 @pytest.fixture(scope="session")
-def browser(chromium):
+def browser(chromium, tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    group, port = start_chromium(chromium, tmp_path_factory.mktemp("chromium") / "profile")
+    try:
+        with sync_playwright() as playwright:
+            connected = playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
+            try:
+                yield connected
+            finally:
+                connected.close()
+    finally:
+        group.end()
 
 
 @dataclass
@@ -229,6 +233,9 @@ class Page:
 
     page: Any
     errors: list[str]
+
+    def report(self) -> str:
+        return "\n".join(["browser console errors:", *self.errors]) if self.errors else ""
 
 
 @pytest.fixture
@@ -242,7 +249,10 @@ def tab(browser, lab) -> Iterator[Page]:
         yield Page(page, errors)
     finally:
         context.close()
-        lab.shutdown_kernels()
+        try:
+            lab.shutdown_kernels()
+        except OSError:  # the server is gone: the lab fixture's teardown says why
+            pass
 
 
 CURRENT = "window.jupyterapp?.shell.currentWidget"
@@ -266,14 +276,17 @@ DONE = f"""() => {{
          (cells.every(c => c.count !== null && !c.running) &&
           {CURRENT}.sessionContext.session.kernel.status === 'idle');
 }}"""
-# The plotly data of the figure inside a lesson widget, as text to compare.
+# The plotly data of the figures inside a lesson widget, as text to compare.
 FIGURE_DATA = ("widget => JSON.stringify(Array.from(widget.querySelectorAll('.js-plotly-plot'), "
                "plot => plot.data))")
+# Every figure of the widget is drawn with data (an empty plot has no traces at all).
+FIGURE_DRAWN = ("widget => { const plots = widget.querySelectorAll('.js-plotly-plot');"
+                " return plots.length > 0 && Array.from(plots).every(p => (p.data || []).length > 0); }")
 
 
 def open_notebook(page, lab: Lab, path: str) -> None:
-    page.goto(lab.url(path, workspace=re.sub(r"\W", "-", path)))
-    page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+    page.goto(lab.url(path, workspace=re.sub(r"\W", "-", path)), timeout=120_000)
+    page.wait_for_function(KERNEL_IDLE, timeout=180_000, polling=250)
 
 
 def menu(page, top: str, item: str) -> None:
@@ -317,11 +330,55 @@ def move_first_control(page, widget) -> str:
     pytest.fail("the lesson widget has no slider, text box or dropdown")
 
 
-def screenshot(page, lesson: str) -> Path:
-    target = paths.build_dir() / "screenshots" / f"{lesson}.png"
+# --- screenshots and their contact sheet ----------------------------------------------------
+
+def screenshot_dir() -> Path:
+    return paths.build_dir() / SCREENSHOTS
+
+
+def screenshot(page, lesson: str, caption: str) -> Path:
+    """``build/screenshots/<lesson>.png`` with a caption beside it, and the contact sheet."""
+    target = screenshot_dir() / f"{lesson}.png"
     target.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target))
+    target.with_suffix(".json").write_text(json.dumps({"lesson": lesson, "caption": caption}))
+    write_contact_sheet(target.parent)
     return target
+
+
+def write_contact_sheet(folder: Path) -> Path:
+    """``index.html``: every screenshot in ``folder`` with its caption, in lesson order."""
+    cards = []
+    for png in sorted(folder.glob("*.png")):
+        meta = png.with_suffix(".json")
+        caption = json.loads(meta.read_text())["caption"] if meta.is_file() else ""
+        cards.append(f'<figure><a href="{html.escape(png.name)}"><img src="{html.escape(png.name)}" '
+                     f'alt="{html.escape(png.stem)}" loading="lazy"></a><figcaption><b>'
+                     f"{html.escape(png.stem)}</b><br>{html.escape(caption)}</figcaption></figure>")
+    sheet, partial = folder / "index.html", folder / f".index.{os.getpid()}.html"
+    partial.write_text(
+        "<!doctype html><html lang='en'><meta charset='utf-8'><title>Browser test screenshots</title>"
+        "<style>body{font-family:sans-serif;margin:1em}main{display:grid;"
+        "grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:1em}"
+        "figure{margin:0;border:1px solid #ccc;padding:.5em}img{width:100%}"
+        "figcaption{font-size:90%}</style>"
+        "<h1>Each lesson in JupyterLab, run at its defaults, its widget's first control moved</h1>"
+        f"<p>{len(cards)} screenshots from the browser tests (tests/test_browser.py), "
+        f"{time.strftime('%Y-%m-%d %H:%M %Z')}. Click one for full size.</p>"
+        f"<main>{''.join(cards)}</main></html>\n")
+    partial.replace(sheet)  # whole, even with two processes taking screenshots
+    return sheet
+
+
+def test_the_contact_sheet_lists_every_screenshot_with_its_caption(tmp_path):
+    from PIL import Image
+
+    for name in ("01_a", "00_b"):
+        Image.new("RGB", (4, 3)).save(tmp_path / f"{name}.png")
+    (tmp_path / "01_a.json").write_text(json.dumps({"lesson": "01_a", "caption": "slider <moved>"}))
+    text = write_contact_sheet(tmp_path).read_text()
+    assert text.index('src="00_b.png"') < text.index('src="01_a.png"')
+    assert "slider &lt;moved&gt;" in text and "2 screenshots" in text
 
 
 # --- the tests ------------------------------------------------------------------------------
@@ -349,27 +406,150 @@ def test_a_paired_py_opens_as_a_notebook_with_the_course_kernel(tab, lab):
     assert tab.errors == []
 
 
+# What a busy machine does to a FigureWidget, made certain: plotly's widget module (5 MB)
+# takes 3 s to load, past the 2 s that anywidget waits for it (see course.figure_widget).
+SLOW_PLOTLY_MODULE = """(() => {
+  const Original = window.Blob;
+  window.Blob = class extends Original {
+    constructor(parts, options) {
+      super(parts, options);
+      this.courseLoader = typeof parts?.[0] === 'string' && parts[0].startsWith('// course.figure_widget');
+    }
+  };
+  const create = URL.createObjectURL.bind(URL);
+  URL.createObjectURL = (blob) => {
+    if (blob instanceof Original && blob.type === 'text/javascript' && blob.size > 1e6 && !blob.courseLoader) {
+      blob = new Original(['await new Promise(r => setTimeout(r, 3000));\\n', blob], {type: blob.type});
+    }
+    return create(blob);
+  };
+})();"""
+SLOW_START_CELLS = [
+    "import plotly.graph_objects as go\nimport course.widgets  # the course's FigureWidget loader\n"
+    "fig = go.FigureWidget(data=[go.Bar(y=[1, 2, 3])])\nfig.update_layout(title='three bars')\nfig",
+    "fig.data[0].y = [3, 2, 1]",
+]
+
+
+def test_a_figure_widget_whose_plotly_loads_slowly_still_shows_every_update(tab, lab):
+    page = tab.page
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in SLOW_START_CELLS])
+    notebook.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": KERNEL_NAME, "language": "python"}
+    nbformat.write(notebook, lab.root / "slow_start.ipynb")
+    page.add_init_script(SLOW_PLOTLY_MODULE)
+    open_notebook(page, lab, "slow_start.ipynb")
+    assert run_all_cells(page) == []
+    plot = page.locator(".js-plotly-plot").first
+    plot.wait_for(timeout=DRAWN_TIMEOUT_S * 1000)
+    drawn = page.wait_for_function(
+        "plot => plot.data?.length && JSON.stringify(plot.data[0].y) === '[3,2,1]' && plot.layout.title?.text",
+        arg=plot.element_handle(), timeout=DRAWN_TIMEOUT_S * 1000)
+    assert drawn.json_value() == "three bars"
+    assert tab.errors == []
+
+
+@pytest.mark.after_nbval
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_lesson_runs_in_the_page_and_its_widget_redraws(tab, lab, lesson):
+    assert (lab.root / "notebooks" / f"{lesson}.ipynb").is_file(), f"{lesson}.ipynb is not built yet"
     page = tab.page
+    start = time.perf_counter()
     open_notebook(page, lab, f"notebooks/{lesson}.ipynb")
     errors = run_all_cells(page)
-    assert errors == [], f"{lesson}: error output in the page: {errors}"
+    ran_s = time.perf_counter() - start
+    assert errors == [], f"{lesson}: error output in the page: {errors}\n{tab.report()}"
     if lesson in LESSONS_WITHOUT_WIDGETS:
-        screenshot(page, lesson)
+        screenshot(page, lesson, f"run at its defaults in {ran_s:.0f} s; no widget")
         assert tab.errors == []
         return
 
     # the first lesson widget with a control (a figure that only redraws while training has none)
     widget = page.locator(f".{LessonWidget.css_class}").filter(has=page.locator(CONTROLS)).first
-    widget.wait_for(state="attached", timeout=30_000)
+    widget.wait_for(state="attached", timeout=DRAWN_TIMEOUT_S * 1000)
     widget.scroll_into_view_if_needed()
-    widget.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+    try:
+        page.wait_for_function(FIGURE_DRAWN, arg=widget.element_handle(), timeout=DRAWN_TIMEOUT_S * 1000)
+    except Exception:
+        screenshot(page, lesson, "FAILED: the widget's figure stayed empty")
+        pytest.fail(f"{lesson}: the widget's figure was never drawn with data\n{tab.report()}")
     before = widget.evaluate(FIGURE_DATA)
     moved = move_first_control(page, widget)
     try:
         page.wait_for_function(f"([widget, before]) => ({FIGURE_DATA})(widget) !== before",
                                arg=[widget.element_handle(), before], timeout=REDRAW_TIMEOUT_S * 1000)
+    except Exception:
+        screenshot(page, lesson, f"FAILED: no redraw after {moved}")
+        pytest.fail(f"{lesson}: the figure did not change within {REDRAW_TIMEOUT_S} s of '{moved}'\n"
+                    f"{widget_errors(widget)}\n{tab.report()}")
+    widget.scroll_into_view_if_needed()
+    screenshot(page, lesson, f"run at its defaults in {ran_s:.0f} s, then {moved}")
+    assert widget_errors(widget) == "", f"{lesson}: the widget shows an error after '{moved}'"
+    assert tab.errors == [], f"{lesson}: the browser console reported errors after '{moved}'\n{tab.report()}"
+
+
+def widget_errors(widget) -> str:
+    """What the widget shows of a callback that raised (course.widgets.LessonWidget)."""
+    boxes = widget.locator(f".{LessonWidget.error_class}")
+    return "\n".join(boxes.all_inner_texts()).strip()
+
+
+# --- nothing left behind --------------------------------------------------------------------
+
+def command_line(process: psutil.Process) -> str:
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:  # gone, or a zombie
+        return ""
+
+
+def running(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+INTERRUPTS = {"Ctrl-C once": (signal.SIGINT,), "Ctrl-C twice": (signal.SIGINT, signal.SIGINT),
+              "SIGTERM": (signal.SIGTERM,)}
+
+
+@pytest.mark.parametrize("how", INTERRUPTS)
+def test_an_interrupted_run_leaves_no_server_kernel_or_browser(how, tmp_path, chromium):
+    """A pytest run of a lesson in the page, interrupted once its kernel and Chromium run."""
+    env = dict(os.environ, COURSE_BUILD_DIR=str(tmp_path / "build"),
+               COURSE_TEST_RUN_DIR=str(tmp_path / "run"), COURSE_DATA_DIR=str(paths.data_dir()),
+               PYTHONUNBUFFERED="1")
+    env.pop("PYTEST_XDIST_WORKER", None)
+    env.pop("PYTEST_XDIST_WORKER_COUNT", None)
+    test = f"{Path(__file__)}::test_lesson_runs_in_the_page_and_its_widget_redraws[{LESSONS[0]}]"
+    log = tmp_path / "pytest.log"
+    with log.open("w") as out:
+        run = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", test],
+                               cwd=paths.project_root(), env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        def started() -> list[psutil.Process] | None:
+            found = psutil.Process(run.pid).children(recursive=True)
+            lines = [command_line(p) for p in found]
+            kernel = any("ipykernel" in line for line in lines)
+            browser = any("--remote-debugging-port" in line for line in lines)
+            return found if kernel and browser else None
+
+        children = wait_for("the run has a kernel and Chromium", started, 240,
+                            alive=lambda: run.poll() is None, why=lambda: log.read_text()[-3000:])
+        time.sleep(1)
+        children = {p.pid: p for p in [*children, *psutil.Process(run.pid).children(recursive=True)]}
+        ports = [int(m) for p in children.values()
+                 for m in re.findall(r"--ServerApp\.port=(\d+)", command_line(p))]
+        assert ports, "found no JupyterLab among the run's processes"
+        for sig in INTERRUPTS[how]:
+            run.send_signal(sig)
+            time.sleep(0.5)
+        run.wait(120)
     finally:
-        screenshot(page, lesson)
-    assert tab.errors == [], f"{lesson}: the browser console reported errors after '{moved}'"
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    left = [p for p in children.values() if running(p)]
+    assert not left, f"left running after {how}: {[command_line(p)[:120] for p in left]}"
+    assert not any(listening(port) for port in ports), f"JupyterLab's port is still open after {how}"
+    assert run.returncode != 0, "the interrupted run reported success"

@@ -35,3 +35,30 @@ def test_latent_explorer_redraws_the_decoded_image_and_moves_the_cross():
 def test_lesson_widgets_carry_the_class_the_browser_tests_look_for(tiny_split):
     widget = widgets.image_browser(tiny_split, [str(i) for i in range(10)])
     assert widgets.LessonWidget.css_class in widget._dom_classes
+
+
+def test_a_callback_that_raises_shows_its_error_in_the_widget_and_raises_on():
+    import ipywidgets as W
+    import plotly.graph_objects as go
+    import pytest
+
+    slider, seen = W.IntSlider(), []
+
+    def redraw(change):
+        seen.append(change["new"])
+        if change["new"] == 3:
+            raise ZeroDivisionError("no figure for 3")
+
+    slider.observe(redraw, names="value")
+    w = widgets.LessonWidget(go.FigureWidget(), [slider])
+    assert w.error in w.children and widgets.LessonWidget.error_class in w.error._dom_classes
+    slider.value = 1
+    assert w.error.value == ""
+    with pytest.raises(ZeroDivisionError):
+        slider.value = 3
+    assert "ZeroDivisionError" in w.error.value and "no figure for 3" in w.error.value
+    slider.value = 2
+    assert w.error.value == "", "a call that succeeds clears the message"
+    slider.unobserve(redraw, names="value")
+    slider.value = 3
+    assert seen == [1, 3, 2], "unobserve still finds the wrapped callback"

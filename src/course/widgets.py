@@ -5,12 +5,15 @@
 
 Each returns a :class:`LessonWidget` (an ``ipywidgets.VBox``) whose figure is a plotly
 ``FigureWidget`` updated with ``batch_update``, so a slider move changes the data of the
-figure that is already on the page instead of redrawing the output. Saved notebooks
-show a one-line note where the widget was: a widget lives only while its kernel runs.
+figure that is already on the page instead of redrawing the output. A widget lives
+only while its kernel runs: notebooks built by ``make notebooks`` show a picture of its
+figure as it starts where the widget was (see :mod:`course.static`).
 """
 
 from __future__ import annotations
 
+import html
+import traceback
 from typing import Sequence
 
 import ipywidgets as W
@@ -19,9 +22,12 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
+from course import figure_widget, static
 from course.data import Split
 from course.models import Autoencoder
 from course.plots import PALETTE
+
+figure_widget.install()  # every FigureWidget loads so that a busy machine cannot leave it empty
 
 
 class LessonWidget(W.VBox):
@@ -29,18 +35,81 @@ class LessonWidget(W.VBox):
 
     On the page it carries the CSS class ``course-lesson-widget``, which the browser
     tests (``tests/test_browser.py``) use to find each lesson's controls and figure.
+
+    A callback of one of its controls that raises shows its error under the figure
+    (``self.error``, CSS class ``course-widget-error``) and raises it on: ipywidgets runs
+    the callback of a control moved in the page outside any cell, where its error would
+    otherwise reach only the kernel's log, and the figure would just stop changing.
+    The next call that succeeds clears the message.
     """
 
     css_class = "course-lesson-widget"
+    error_class = "course-widget-error"
 
     def __init__(self, figure: go.FigureWidget, controls: Sequence[W.Widget], **kwargs) -> None:
-        super().__init__([W.HBox(list(controls)), figure], **kwargs)
+        self.error = W.HTML("")
+        self.error.add_class(self.error_class)
+        super().__init__([W.HBox(list(controls)), figure, self.error], **kwargs)
         self.add_class(self.css_class)
         self.figure = figure
         self.controls = list(controls)
+        for control in self.controls:
+            _show_errors(control, self.error)
 
     def __repr__(self) -> str:
         return "[interactive widget: run this notebook in JupyterLab to use it]"
+
+    @property
+    def _ipython_display_(self):
+        """While ``make notebooks`` runs: show the widget with a picture of its figure.
+
+        A saved notebook keeps no widget state, so that figure (as it is when its cell
+        ends, with a PNG twin, :mod:`course.static`) is what a reader without a kernel
+        sees in its place. Otherwise there is no such method and IPython shows the widget
+        as ipywidgets does.
+        """
+        if not static.snapshots_wanted():
+            raise AttributeError("_ipython_display_")
+        return lambda: static.display_with_snapshot(super(LessonWidget, self)._repr_mimebundle_(),
+                                                    self.figure)
+
+
+class _ShowingErrors:
+    """A control's callback that, when it raises, shows the error in ``box`` and raises on.
+
+    Equal to the callback it wraps, so ``control.unobserve(callback)`` still finds it.
+    """
+
+    def __init__(self, callback, box: W.HTML) -> None:
+        self.callback, self.box = callback, box
+
+    def __call__(self, *args):
+        try:
+            result = self.callback(*args)
+        except Exception as error:
+            self.box.value = (f"<pre style='color:#b00020;white-space:pre-wrap'>This control's callback "
+                              f"raised {html.escape(type(error).__name__)}:\n"
+                              f"{html.escape(traceback.format_exc(limit=-8))}</pre>")
+            raise
+        if self.box.value:
+            self.box.value = ""
+        return result
+
+    def __eq__(self, other: object) -> bool:
+        wrapped = other.callback if isinstance(other, _ShowingErrors) else other
+        return self.callback == wrapped
+
+    def __hash__(self) -> int:
+        return hash(self.callback)
+
+
+def _show_errors(control: W.Widget, box: W.HTML) -> None:
+    """Wrap the callbacks observing ``control`` (but ipywidgets' own) in :class:`_ShowingErrors`."""
+    for kinds in control._trait_notifiers.values():
+        for handlers in kinds.values():
+            handlers[:] = [h if isinstance(h, _ShowingErrors)
+                           or getattr(h, "__module__", "").startswith(("ipywidgets", "traitlets"))
+                           else _ShowingErrors(h, box) for h in handlers]
 
 
 def _image_trace(image: torch.Tensor) -> go.Heatmap:

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     cell_metadata_filter: tags,-all
+#     cell_metadata_filter: slideshow,tags,-all
 #     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
@@ -13,7 +13,7 @@
 #     name: autoencoder-course
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 02 · The denoising autoencoder
 #
 # Lesson 01 trained an autoencoder to copy its input through a bottleneck. Here is a
@@ -39,7 +39,7 @@
 # Runs in about a minute on a laptop CPU, seconds on a GPU; trained models are cached
 # (lesson 00), so a second run takes seconds.
 
-# %% tags=["parameters"]
+# %% slideshow={"slide_type": "skip"} tags=["parameters"]
 DATASET = "mnist5k"  # a name from course.data.names(); offline: "mnist5k", "digits8x8"
 BOTTLENECK = 64  # size of the code z of both autoencoders, and PCA's number of directions
 EPOCHS = 20  # epochs for each of the two autoencoders (~1 s each on a 2-core CPU)
@@ -52,28 +52,40 @@ SEED = 0
 USE_CACHE = True  # reload models trained earlier with exactly these settings
 SMOKE = False  # True: a few seconds of training for CI; claims are shown, not asserted
 
-# %%
-from course import data
-from course.noise import noise_mix
-from course.params import boolean, check_parameters, integer, list_of, number, one_of
+# %% slideshow={"slide_type": "skip"}
+import math
 
-if SMOKE:
-    EPOCHS, LEVELS = 1, [0.5]
+from course.params import (boolean, check_parameters, dataset, deferred, epoch_cost, integer, list_of, number,
+                           require_labels, require_pca, seed, training_time)
+
 check_parameters(
-    DATASET=(DATASET, one_of(*data.names())),
+    DATASET=(DATASET, dataset()),
     BOTTLENECK=(BOTTLENECK, integer(min=1, max=256)),
     EPOCHS=(EPOCHS, integer(min=1)),
-    BATCH_SIZE=(BATCH_SIZE, integer(min=1)),
+    BATCH_SIZE=(BATCH_SIZE, integer(min=1, max=4096)),
     LR=(LR, number(min=1e-6, max=1.0)),
-    TRAIN_NOISE=(TRAIN_NOISE, noise_mix()),
-    LEVELS=(LEVELS, list_of(number(min=0.0, max=1.0))),
+    TRAIN_NOISE=(TRAIN_NOISE, deferred("course.noise:noise_mix")),
+    LEVELS=(LEVELS, list_of(number(min=0.0, max=1.0), max_len=20, unique=True)),
     N_LABELS=(N_LABELS, integer(min=10)),
-    SEED=(SEED, integer(min=0)),
+    SEED=(SEED, seed()),
     USE_CACHE=(USE_CACHE, boolean()),
     SMOKE=(SMOKE, boolean()),
 )
+from course import data  # noqa: E402  (the registry: limits that depend on the data follow)
 
-# %%
+full = data.sizes(DATASET)  # known without loading the images
+size = data.sizes(DATASET, head=500) if SMOKE else full  # the smoke run trains on 500 images
+pixels = math.prod(size.image_shape)
+require_pca("BOTTLENECK", BOTTLENECK, BOTTLENECK, DATASET, pixels, size.n_train)
+require_labels("N_LABELS", N_LABELS, size.per_class)
+scale = full.n_train * math.prod(full.image_shape) / (3500 * 784)  # the costs were measured on mnist5k
+budget = training_time(EPOCHS=(EPOCHS, 2 * epoch_cost(1.7, scale, BATCH_SIZE)))  # plain and denoising AE
+if SMOKE:  # after the checks, never instead of them
+    EPOCHS, LEVELS = 1, [0.5]
+    budget = budget.with_counts(EPOCHS=EPOCHS)
+print(budget)
+
+# %% slideshow={"slide_type": "skip"}
 import torch
 from IPython.display import display
 
@@ -95,17 +107,16 @@ test_x = ds.test.images
 shown = test_x[:8]  # the digits every figure and the widget show
 print(f"device: {device}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The data
 #
 # The same 5,000 real MNIST digits as lesson 01, in the same fixed split; pixels are in
 # [0, 1], and most of them are black (0).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% slideshow={"slide_type": "subslide"} tags=["nbval-check-output"]
 print(ds)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Three ways to damage an image
 #
 # A noise model is a small function: clean images in, damaged images out, still in [0, 1].
@@ -119,18 +130,18 @@ print(ds)
 # * **Salt and pepper**: a fraction `p` of the pixels turns black or white (dead pixels,
 #   transmission errors).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 for noise_model in (gaussian, masking, salt_and_pepper):
     display(show_source(noise_model))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The same eight test digits, damaged at level 0.5 by each:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 plots.image_grid({"clean": shown, **{f"{kind}, {LEVEL_NAMES[kind]}=0.5": corrupt(shown, kind, 0.5, SEED)
                                      for kind in NOISES}})
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Measuring damage: PSNR
 #
 # How far is a picture from the clean one? The **peak signal-to-noise ratio** compares the
@@ -139,15 +150,15 @@ plots.image_grid({"clean": shown, **{f"{kind}, {LEVEL_NAMES[kind]}=0.5": corrupt
 # test set. Higher is better. Every +6 dB halves the typical pixel error; 20 dB means an
 # error of about 0.1 per pixel, 10 dB about 0.3.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(psnr)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 for kind in NOISES:
     value = psnr(test_x, corrupt(test_x, kind, 0.5, SEED)).mean().item()
     print(f"{kind:>16}, {LEVEL_NAMES[kind]} = 0.5: the noisy test images are at {value:5.1f} dB")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Why is Gaussian noise with `sigma` = 0.5 at about 9 dB and not $10\log_{10}(1/0.25)
 # \approx 6$ dB? Most pixels are black, and clipping to [0, 1] throws away every negative
 # push on a black pixel: half of the noise never arrives.
@@ -160,16 +171,16 @@ for kind in NOISES:
 # the model sees the **noisy** batch, its output is compared with the **clean** one.
 # The corruption happens on the fly, so every epoch sees new damage on the same digits.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(DenoisingLoss)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Two autoencoders with exactly the same architecture (lesson 01's `ConvAutoencoder`),
 # the same initial weights, the same data order and the same number of epochs. The only
 # difference is the loss: the plain one copies clean images (`reconstruction_loss`), the
 # denoising one restores corrupted ones (`DenoisingLoss`).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def train(loss_fn, desc: str) -> tuple[ConvAutoencoder, History]:
     """A ConvAutoencoder trained with ``loss_fn`` (or loaded from the cache)."""
     seed_everything(SEED)
@@ -184,11 +195,11 @@ def train(loss_fn, desc: str) -> tuple[ConvAutoencoder, History]:
 plain_ae, plain_history = train(reconstruction_loss, "plain AE (clean in, clean out)")
 dae, dae_history = train(DenoisingLoss(TRAIN_NOISE, seed=SEED), "denoising AE (noisy in, clean out)")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 plots.loss_curves({"plain AE": plain_history, "denoising AE": dae_history},
                   title="Mean squared error against the clean images, per epoch")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The denoising autoencoder's loss stays higher: its task is harder, since part of every
 # input is wrong. A loss is only comparable between models that do the same job, so the
 # comparison that counts is the next one, on the same noisy test images.
@@ -202,7 +213,7 @@ plots.loss_curves({"plain AE": plain_history, "denoising AE": dae_history},
 # * **The plain autoencoder**, trained on clean images only: it learned to copy what it sees.
 # * **The denoising autoencoder**.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 pca = PCAAutoencoder(BOTTLENECK, seed=SEED).fit(ds.train.images)
 denoisers = {"PCA": pca,
              "plain AE": lambda x: predict(plain_ae, x),
@@ -213,10 +224,10 @@ for kind in NOISES:
                               **{name: denoise(noisy) for name, denoise in denoisers.items()}},
                              title=f"{kind} noise, {LEVEL_NAMES[kind]} = 0.5", cell_px=48))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Now the measurement, on all test images, at every level in `LEVELS`:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 levels = sorted({*LEVELS, 0.5})
 sweeps = {kind: denoising.psnr_sweep(test_x, denoisers, kind, levels, seed=SEED) for kind in NOISES}
 at_half = {kind: {method: values[levels.index(0.5)] for method, values in sweeps[kind].items()}
@@ -225,10 +236,10 @@ plots.Table([{"noise, level 0.5": f"{kind}, {LEVEL_NAMES[kind]} = 0.5",
               **{f"{method} (dB)": value for method, value in at_half[kind].items()}}
              for kind in NOISES], caption="Mean PSNR on the test images (higher is better)", digits=1)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 denoising.psnr_curves(levels, sweeps, trained_up_to=TRAIN_NOISE)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # What the table and the curves say:
 #
 # * **The plain autoencoder helps against Gaussian noise about as much as PCA, and hardly
@@ -249,7 +260,7 @@ denoising.psnr_curves(levels, sweeps, trained_up_to=TRAIN_NOISE)
 #
 # The lesson's claims, checked every time this notebook runs:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 for kind in ("gaussian", "masking"):
     where = f"{kind} noise at {LEVEL_NAMES[kind]} = 0.5"
     got = at_half[kind]
@@ -260,20 +271,20 @@ for kind in ("gaussian", "masking"):
                 got["denoising AE"] > got["plain AE"],
                 f"{got['denoising AE']:.1f} vs {got['plain AE']:.1f} dB", smoke=SMOKE)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Play with it
 #
 # Pick a noise model and move the level: the noisy row and every denoiser's output are
 # recomputed and redrawn as you drag, with their PSNR over these eight digits. Watch for
 # the level where PCA's digits dissolve while the denoising autoencoder still draws a
 # clean (if sometimes wrong) digit, and for what the plain autoencoder does to masked
-# digits. (In a saved notebook without a kernel only this note remains; the figures above
-# show level 0.5.)
+# digits. (In a saved notebook without a kernel a picture of how it starts stands in its place;
+# the figures above show level 0.5.)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 denoising.noise_explorer(shown, denoisers, level=0.5, seed=SEED)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Does denoising make better features?
 #
 # As in lesson 01: train a linear classifier on only **100 labelled images** (10 per
@@ -281,7 +292,7 @@ denoising.noise_explorer(shown, denoisers, level=0.5, seed=SEED)
 # the clean images, and test it on the 1,000 test images (averaged over 5 draws of the
 # labels). Raw pixels are there for reference.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 features = {"pixels": (ds.train.flat(), test_x.flatten(1))}
 for name, model in (("plain AE codes", plain_ae), ("denoising AE codes", dae)):
     features[name] = (predict(model, ds.train.images, method="encode"), predict(model, test_x, method="encode"))
@@ -291,7 +302,7 @@ plots.Table([{"features": name, "numbers per image": features[name][0].flatten(1
               f"test accuracy with {N_LABELS} labels": acc} for name, acc in probe.items()],
             caption="Linear classifier on few labels")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # To undo damage the denoising encoder has to recognise a digit from part of it, so its
 # codes tend to say more about *which* digit it is and less about the exact pixels. Here
 # that shows as a few points of accuracy; with one data set, one seed and 20 epochs,
@@ -315,7 +326,7 @@ plots.Table([{"features": name, "numbers per image": features[name][0].flatten(1
 # same mask. The check tries several `p`, counts the dropped pixels and looks for the
 # usual slips.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def mask_pixels(images: torch.Tensor, p: float, generator: torch.Generator) -> torch.Tensor:
     # YOUR CODE HERE (about 2 lines)
     raise NotImplementedError
@@ -324,16 +335,16 @@ def mask_pixels(images: torch.Tensor, p: float, generator: torch.Generator) -> t
 exercise = exercises.get("02-masking-noise")
 exercise.check(mask_pixels)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 # Stuck? Uncomment the next line to reveal a solution.
 # exercise.solution()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## What this notebook measured
 #
 # The headline figures go to `build/results/02_denoising.json`, which the tests read.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 short = {"gaussian": "gauss05", "masking": "mask50", "salt and pepper": "sp50"}
 methods = {"noisy": denoising.NOISY, "pca": "PCA", "ae": "plain AE", "dae": "denoising AE"}
 figures = {f"psnr_{m}_{short[kind]}": at_half[kind][name] for kind in NOISES for m, name in methods.items()}
@@ -344,7 +355,7 @@ figures |= {"probe_acc_pixels": probe["pixels"], "probe_acc_ae": probe["plain AE
             "train_seconds_ae": plain_history.seconds, "train_seconds_dae": dae_history.seconds}
 record_results("02_denoising", figures, smoke=SMOKE)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Take-aways
 #
 # * A denoising autoencoder is an ordinary autoencoder with a different loss: corrupt the

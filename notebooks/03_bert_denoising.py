@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     cell_metadata_filter: tags,-all
+#     cell_metadata_filter: slideshow,tags,-all
 #     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
@@ -13,7 +13,7 @@
 #     name: autoencoder-course
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 03 · BERT is a denoising autoencoder
 #
 # Lesson 02 ended with a bridge: **masking pixels is what BERT does to words**. Here we
@@ -51,7 +51,7 @@
 # Runs in under two minutes on a laptop CPU (it trains two small models); trained models
 # are cached (lesson 00), so a second run takes seconds.
 
-# %% tags=["parameters"]
+# %% slideshow={"slide_type": "skip"} tags=["parameters"]
 HELDOUT_FRACTION = 0.2  # share of the text's tokens held out for measuring (whole documents)
 SPLIT_SEED = 0  # which documents are held out; the split is the same on every machine
 MIN_COUNT = 2  # a word enters the vocabulary if the training text has it at least this often
@@ -69,32 +69,47 @@ SEED = 0
 USE_CACHE = True  # reload models trained earlier with exactly these settings
 SMOKE = False  # True: a few seconds of training for CI; claims are shown, not asserted
 
-# %%
-from course.params import Rule, boolean, check_parameters, integer, list_of, number
+# %% slideshow={"slide_type": "skip"}
+from course.params import (boolean, check_parameters, epoch_cost, integer, list_of, number, require, seed,
+                           training_time)
 
-if SMOKE:
-    EPOCHS, SWEEP_RATES = 1, [0.5]
 check_parameters(
     HELDOUT_FRACTION=(HELDOUT_FRACTION, number(min=0.05, max=0.5)),
-    SPLIT_SEED=(SPLIT_SEED, integer(min=0)),
+    SPLIT_SEED=(SPLIT_SEED, seed()),
     MIN_COUNT=(MIN_COUNT, integer(min=1)),
     LENGTH=(LENGTH, integer(min=8, max=512)),
     WIDTH=(WIDTH, integer(min=8, max=1024)),
     DEPTH=(DEPTH, integer(min=1, max=12)),
-    HEADS=(HEADS, Rule(f"a whole number that divides WIDTH = {WIDTH}",
-                       lambda v: integer(min=1, max=16)(v) and WIDTH % v == 0)),
+    HEADS=(HEADS, integer(min=1, max=16)),
     MASK_RATE=(MASK_RATE, number(min=0.01, max=0.95)),
     EPOCHS=(EPOCHS, integer(min=1)),
-    BATCH_SIZE=(BATCH_SIZE, integer(min=1)),
+    BATCH_SIZE=(BATCH_SIZE, integer(min=1, max=4096)),
     LR=(LR, number(min=1e-6, max=1.0)),
-    SWEEP_RATES=(SWEEP_RATES, list_of(number(min=0.01, max=0.95))),
+    SWEEP_RATES=(SWEEP_RATES, list_of(number(min=0.01, max=0.95), max_len=20, unique=True)),
     SWEEP_TRAIN_RATE=(SWEEP_TRAIN_RATE, number(min=0.0, max=0.95)),
-    SEED=(SEED, integer(min=0)),
+    SEED=(SEED, seed()),
     USE_CACHE=(USE_CACHE, boolean()),
     SMOKE=(SMOKE, boolean()),
 )
+require(WIDTH % HEADS == 0, f"HEADS = {HEADS}, but it must divide WIDTH = {WIDTH}: each head reads "
+                            f"an equal share of the numbers")
+from course import text  # noqa: E402  (imports PyTorch: after the plain checks, so a typo shows at once)
 
-# %%
+words = len(text.Vocabulary([t for d in text.split_documents(text.pydoc_documents(), HELDOUT_FRACTION,
+                                                             seed=SPLIT_SEED).train for t in d.tokens()],
+                            min_count=MIN_COUNT)) - text.N_SPECIAL
+require(words >= 50, f"MIN_COUNT = {MIN_COUNT}, but only {words} words of the training text occur that often; "
+                     f"a model needs at least 50 words to choose from: lower it")
+# One epoch is ~1 s on one core at the defaults; the work per token grows with the blocks
+# (DEPTH x WIDTH^2 and the attention over LENGTH) and with the output layer (vocabulary x WIDTH).
+work = (DEPTH * (12 * WIDTH**2 + 2 * LENGTH * WIDTH) + (words + text.N_SPECIAL) * WIDTH) / 220_672
+budget = training_time(EPOCHS=(EPOCHS, (1 + (SWEEP_TRAIN_RATE > 0)) * epoch_cost(1.0, work, BATCH_SIZE, 16)))
+if SMOKE:  # after the checks, never instead of them
+    EPOCHS, SWEEP_RATES = 1, [0.5]
+    budget = budget.with_counts(EPOCHS=EPOCHS)
+print(budget)
+
+# %% slideshow={"slide_type": "skip"}
 import textwrap
 
 import torch
@@ -111,7 +126,7 @@ seed_everything(SEED)
 device = get_device()
 print(f"device: {device}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The text, and the text we keep aside
 #
 # Every Python installation carries the prose of its own documentation: `help("if")`
@@ -126,20 +141,20 @@ print(f"device: {device}")
 # document, and a repeated paragraph is kept once; then whole documents go either to the
 # training text or to the held-out text.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(text.split_documents)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 documents = text.pydoc_documents()
 corpus = text.split_documents(documents, HELDOUT_FRACTION, seed=SPLIT_SEED)
 print(corpus)
 print("held out:", ", ".join(d.name for d in corpus.heldout))
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 print("A paragraph of held-out text:\n")
 print(textwrap.fill(next(p for d in corpus.heldout for p in d.paragraphs if len(p) > 300), 88))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Words to numbers
 #
 # A network reads numbers, so the text becomes a sequence of token ids. Our tokenizer
@@ -147,14 +162,13 @@ print(textwrap.fill(next(p for d in corpus.heldout for p in d.paragraphs if len(
 # numbers, and every other character as a token of its own. (BERT cuts rare words into
 # frequent pieces, "word pieces"; whole words keep this lesson simple.)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(text.tokenize)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% slideshow={"slide_type": "subslide"} tags=["nbval-check-output"]
 print(text.tokenize('The "__init__()" method of a class is called when an instance is [MASK].'))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The **vocabulary** comes from the training text only: a word enters it if training has it
 # at least `MIN_COUNT` times. Any other word, in particular a word that appears only in
 # the held-out text, becomes `[UNK]` (unknown), as it would for a deployed model. Three
@@ -163,7 +177,7 @@ print(text.tokenize('The "__init__()" method of a class is called when an instan
 # an unknown word. Each document is then cut into sequences of `LENGTH` tokens; no
 # sequence crosses a document, so a held-out sequence holds held-out text only.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 vocab = text.Vocabulary([t for d in corpus.train for t in d.tokens()], min_count=MIN_COUNT)
 train_ids = text.to_sequences(corpus.train, vocab, LENGTH)
 heldout_ids = text.to_sequences(corpus.heldout, vocab, LENGTH)
@@ -175,11 +189,11 @@ print(f"held out: {tuple(heldout_ids.shape)} token ids, {n_heldout_tokens:,} tok
       f"{(heldout_ids == text.UNK_ID).sum() / n_heldout_tokens:.1%} of them [UNK]")
 print("the most frequent:", " ".join(vocab.itos[text.N_SPECIAL:text.N_SPECIAL + 25]))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Nothing is measured on text the model trained on. The unit tests check this
 # (`tests/test_text.py`), and so does the notebook, every time it runs:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 train_rows = {tuple(r) for r in train_ids.tolist()}
 shared_rows = sum(tuple(r) in train_rows for r in heldout_ids.tolist())
 shared_docs = {d.name for d in corpus.train} & {d.name for d in corpus.heldout}
@@ -189,7 +203,7 @@ check_claim("the held-out text shares no document, no paragraph and no sequence 
             f"{len(shared_docs)} documents, {len(shared_paragraphs)} paragraphs, {shared_rows} sequences",
             smoke=SMOKE)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The noise: BERT's masking
 #
 # BERT's recipe, the noise model of this lesson:
@@ -211,7 +225,7 @@ check_claim("the held-out text shares no document, no paragraph and no sequence 
 # Here is what the recipe does to a sentence of held-out text, at a rate of 50% so that
 # there is more to see:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 demo_inputs, demo_chosen = text.mask_tokens(heldout_ids[:1, :24], 0.5, torch.Generator().manual_seed(SEED),
                                             vocab_size=len(vocab))
 plots.Table([{"position": i, "original": vocab.itos[o], "the model reads": vocab.itos[s],
@@ -221,7 +235,7 @@ plots.Table([{"position": i, "original": vocab.itos[o], "the model reads": vocab
                                                demo_chosen[0].tolist()))],
             caption="Masking one held-out sequence at rate 0.5 (training uses 0.15)")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise: write BERT's masking
 #
 # Before you scroll on (the next section shows the course's version), write it. Complete
@@ -231,7 +245,7 @@ plots.Table([{"position": i, "original": vocab.itos[o], "the model reads": vocab
 # ids and a boolean tensor marking the chosen positions. Draw every random number from
 # `generator`. The check counts the shares and looks for the usual slips.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def mask_words(ids: torch.Tensor, rate: float, generator: torch.Generator,
                vocab_size: int) -> tuple[torch.Tensor, torch.Tensor]:
     # YOUR CODE HERE (about 7 lines)
@@ -241,21 +255,21 @@ def mask_words(ids: torch.Tensor, rate: float, generator: torch.Generator,
 exercise = exercises.get("03-bert-masking")
 exercise.check(mask_words)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 # Stuck? Uncomment the next line to reveal a solution.
 # exercise.solution()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The course's version, which the training below calls on every batch. One random number
 # per token decides whether it is chosen, a second one what happens to it:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 show_source(text.mask_tokens)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Over the whole training text, at the training rate:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 inputs, chosen = text.mask_tokens(train_ids, MASK_RATE, torch.Generator().manual_seed(SEED), vocab_size=len(vocab))
 kinds = bert.corruption_kinds(text.MaskedSet(train_ids, inputs, chosen, MASK_RATE))
 words = train_ids >= text.N_SPECIAL
@@ -263,7 +277,7 @@ plots.Table([{"words": int(words.sum()), "chosen": f"{chosen.sum() / words.sum()
               **{f"of those: {k}": f"{kinds.count(k) / len(kinds):.1%}" for k in bert.CORRUPTIONS}}],
             caption=f"Masking the training text at rate {MASK_RATE}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The encoder: a tiny Transformer
 #
 # The encoder turns the corrupted sequence into one hidden state per position, a vector
@@ -273,10 +287,10 @@ plots.Table([{"words": int(words.sum()), "chosen": f"{chosen.sum() / words.sum()
 # MLP works on each position alone. Attention is what makes this an encoder of *context*:
 # the hidden state at a `[MASK]` is built from the words around it, on both sides.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(bert.SelfAttention)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # One difference from BERT: BERT adds a learned *position vector* to each word, and must
 # learn from data that nearby words matter most. With the 40 thousand tokens we have, that
 # takes most of the training budget. Our attention instead gets a learned bonus for each
@@ -285,20 +299,20 @@ show_source(bert.SelfAttention)
 # trials for this lesson, the same model with BERT's position vectors was still below the
 # bigram baseline after 15 epochs; with the distance bias it was past both baselines.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(bert.EncoderBlock)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(bert.TinyBERT)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 seed_everything(SEED)
 model = bert.TinyBERT(len(vocab), LENGTH, width=WIDTH, depth=DEPTH, heads=HEADS)
 embedding = model.token.weight.numel()
 print(f"TinyBERT: {count_parameters(model):,} parameters, of which {embedding:,} are the word vectors "
       f"({len(vocab):,} words x {WIDTH}), shared by the input and the decoder")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The reconstruction loss
 #
 # The loss masks each batch afresh (so every epoch sees new masks on the same text), runs
@@ -308,16 +322,16 @@ print(f"TinyBERT: {count_parameters(model):,} parameters, of which {embedding:,}
 # $\log V$. Positions that were not chosen cost nothing: the model is never paid for
 # copying a word it can see.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(bert.MaskedLMLoss)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # So the mapping of the introduction is five lines of code:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 plots.Table(bert.mapping(), caption="A denoising autoencoder, and the code that makes it BERT")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Two baselines without a network
 #
 # A score means nothing without something to compare it with. Both baselines count words
@@ -335,10 +349,10 @@ plots.Table(bert.mapping(), caption="A denoising autoencoder, and the code that 
 # model's probabilities (80:20), and the unigram adds one to every count, so no word has
 # probability 0.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(text.NgramBaselines.distributions)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 baselines = text.NgramBaselines(train_ids, len(vocab))
 test_set = text.masked_set(heldout_ids, MASK_RATE, vocab_size=len(vocab), seed=SEED)
 baseline_scores = baselines.score(test_set)
@@ -346,7 +360,7 @@ print(f"{len(test_set.answers):,} held-out words to fill in, masked once with se
 for name, (acc, xent) in baseline_scores.items():
     print(f"{name:>16}: accuracy {acc:.1%}, cross-entropy {xent:.2f} nats")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Training
 #
 # `course.train.fit` with `loss_fn=MaskedLMLoss(...)`: lesson 01's loop, lesson 03's loss.
@@ -355,7 +369,7 @@ for name, (acc, xent) in baseline_scores.items():
 # On a CPU the model trains on one thread: its matrices are so small that sharing each
 # product between cores costs more than it saves, and far more when the machine is busy.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def train(rate: float, desc: str) -> tuple[bert.TinyBERT, History]:
     """A TinyBERT trained with masking rate ``rate`` (or loaded from the cache)."""
     seed_everything(SEED)
@@ -370,7 +384,7 @@ def train(rate: float, desc: str) -> tuple[bert.TinyBERT, History]:
 
 model, history = train(MASK_RATE, f"TinyBERT, masking {MASK_RATE:.0%}")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 epochs = list(range(1, EPOCHS + 1))
 curves = {
     "accuracy": plots.line_chart(
@@ -389,7 +403,7 @@ for fig in curves.values():  # the baselines do not train: flat dashed lines
     fig.update_traces(mode="lines", line_dash="dash", selector=lambda t: t.name in baseline_scores)
     display(fig)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The dashed lines are the baselines, which do not train. The model starts not far above
 # the unigram (first it learns which words are frequent), passes the bigram and then the
 # both-neighbours baseline as it learns to read the context, and keeps going. Its
@@ -400,18 +414,18 @@ for fig in curves.values():  # the baselines do not train: flat dashed lines
 #
 # All on the same held-out masked words:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 score = bert.evaluate(model, test_set)
 scores = {"TinyBERT": (score.accuracy, score.xent), **baseline_scores}
 plots.Table([{"method": name, "accuracy": acc, "cross-entropy (nats)": xent,
               "perplexity": text.perplexity(xent)} for name, (acc, xent) in scores.items()],
             caption=f"{len(test_set.answers):,} held-out words, {MASK_RATE:.0%} masked")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # *Perplexity* is $e^{\text{cross-entropy}}$: the model is as unsure as if it picked among
 # that many equally likely words. The lesson's claims, checked every time it runs:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 unigram, bigram = baseline_scores["unigram"], baseline_scores["bigram"]
 check_claim("held-out masked-word accuracy beats the bigram baseline",
             score.accuracy > bigram[0], f"{score.accuracy:.1%} vs {bigram[0]:.1%}", smoke=SMOKE)
@@ -420,18 +434,18 @@ check_claim("held-out masked-word accuracy is at least twice the unigram baselin
 check_claim("held-out cross-entropy is lower than the bigram baseline's",
             score.xent < bigram[1], f"{score.xent:.2f} vs {bigram[1]:.2f} nats", smoke=SMOKE)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## What the model does with each kind of corruption
 #
 # The held-out words were corrupted with the 80/10/10 recipe. Split the score by what
 # happened to the word:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 by_kind = bert.accuracy_by_corruption(model, test_set)
 plots.Table([{"the chosen word became": kind, "how many": n, "accuracy": acc}
              for kind, (n, acc) in by_kind.items()], caption="Held-out accuracy by kind of corruption")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # * **Unchanged** words are the easiest by far, and that is the point: the model has
 #   learned to keep the identity of the word it reads in the hidden state of that very
 #   position.
@@ -445,20 +459,20 @@ plots.Table([{"the chosen word became": kind, "how many": n, "accuracy": acc}
 # Some held-out words the model had to guess, with the text around them as it saw it
 # (other `[MASK]`s included), its top three guesses, and the baselines' guess:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 plots.Table(bert.examples(model, vocab, test_set, baselines, n=10),
             caption="Held-out words that were replaced by [MASK]")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Play with it.** Type a sentence into the box with `[MASK]` where a word is missing
 # (press Enter), or pick an example. The bars are the model's top 5 words for the first
 # blank, with their probabilities; the title fills every blank with the top guess. Words
 # it does not know become `[UNK]`. It has read only Python's documentation, so ask it
 # about Python, in the documentation's style: names of code in double quotes, as in
-# `an "[MASK]" is raised`. (In a saved notebook without a kernel only this note remains;
-# the table below holds the same examples.)
+# `an "[MASK]" is raised`. (In a saved notebook without a kernel a picture of how it
+# starts stands in its place; the table below holds the same examples.)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 EXAMPLES = ['if the object has no such attribute , an "[MASK]" is raised .',
             'if the value is not an integer , a "[MASK]" is raised .',
             "a [MASK] is a sequence of characters .",
@@ -469,20 +483,20 @@ EXAMPLES = ['if the object has no such attribute , an "[MASK]" is raised .',
             "the [MASK] argument of a method is the instance itself ."]
 bert.fill_in_widget(model, vocab, EXAMPLES)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 plots.Table([{"sentence": g.filled(), "top 5 for the first blank":
               ", ".join(f"{w} {p:.0%}" for w, p in g.top[0])}
              for g in (bert.fill_in(model, vocab, s) for s in EXAMPLES)],
             caption="The widget's examples, filled in by the model")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # A model this small, after reading some 40 thousand tokens, is often right about the
 # *kind* of word a blank needs (the name of an exception before "is raised", a keyword
 # before "statement", a noun after "the") before it is right about the word itself. Its
 # guesses come from the words on both sides of the blank, which is exactly what the
 # counting baselines cannot do.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Raise the masking rate
 #
 # Lesson 02 raised the noise level and watched every denoiser slide. Here the noise level
@@ -491,7 +505,7 @@ plots.Table([{"sentence": g.filled(), "top 5 for the first blank":
 # model trained at 15%, a second one is trained at a higher rate (`SWEEP_TRAIN_RATE`)
 # with the same budget.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 models = {f"TinyBERT trained at {MASK_RATE:.0%}": model}
 if SWEEP_TRAIN_RATE > 0:
     models[f"TinyBERT trained at {SWEEP_TRAIN_RATE:.0%}"] = train(SWEEP_TRAIN_RATE, f"TinyBERT, masking {SWEEP_TRAIN_RATE:.0%}")[0]
@@ -500,11 +514,11 @@ plots.line_chart(SWEEP_RATES, sweep["accuracy"], x_title="masking rate (share of
                  y_title="held-out masked-word accuracy",
                  title="Filling in words gets harder as more of them are hidden")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 plots.Table([{"masking rate": rate, **{name: values[i] for name, values in sweep["accuracy"].items()}}
              for i, rate in enumerate(SWEEP_RATES)], caption="Held-out masked-word accuracy")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # What the sweep says:
 #
 # * **Every method slides as the rate rises**: fewer visible neighbours, less to go on.
@@ -522,7 +536,7 @@ plots.Table([{"masking rate": rate, **{name: values[i] for name, values in sweep
 #
 # The headline figures go to `build/results/03_bert_denoising.json`, which the tests read.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 figures = {"masked_acc_model": score.accuracy, "masked_xent_model": score.xent,
            "masked_acc_unigram": unigram[0], "masked_xent_unigram": unigram[1],
            "masked_acc_bigram": bigram[0], "masked_xent_bigram": bigram[1],
@@ -537,7 +551,7 @@ figures = {"masked_acc_model": score.accuracy, "masked_xent_model": score.xent,
            "train_seconds": history.seconds}
 record_results("03_bert_denoising", figures, smoke=SMOKE)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Take-aways
 #
 # * BERT's pre-training is a denoising autoencoder for text: corrupt the words (masking),

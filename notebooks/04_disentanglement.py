@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     cell_metadata_filter: tags,-all
+#     cell_metadata_filter: slideshow,tags,-all
 #     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
@@ -13,7 +13,7 @@
 #     name: autoencoder-course
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 04 · Feature disentanglement: can each number of the code mean one thing?
 #
 # The autoencoders of lessons 01 and 08 squeeze an image into a handful of numbers and get
@@ -42,7 +42,7 @@
 # About a minute on a 2-core laptop CPU, seconds on a GPU; trained models are
 # cached (lesson 00), so a second run takes seconds.
 
-# %% tags=["parameters"]
+# %% slideshow={"slide_type": "skip"} tags=["parameters"]
 N_TRAIN = 6000  # training images (the factor grid has 3 x 5 x 8 x 13 x 4, or 6,240, combinations)
 N_VAL = 500  # validation images
 N_TEST = 2000  # held-out images on which mutual information and MIG are measured
@@ -58,30 +58,39 @@ SEED = 0  # seeds the data set and every model
 USE_CACHE = True  # reload models trained earlier with exactly these settings
 SMOKE = False  # True: a few seconds of training for CI; claims are shown, not asserted
 
-# %%
-from course.params import Rule, boolean, check_parameters, integer, number
+# %% slideshow={"slide_type": "skip"}
+from course.params import (boolean, check_parameters, epoch_cost, integer, list_of, number, require, seed,
+                           training_time)
 
-if SMOKE:
-    N_TRAIN, N_TEST, EPOCHS = 500, 500, 1
 check_parameters(
-    N_TRAIN=(N_TRAIN, integer(min=100)),
-    N_VAL=(N_VAL, integer(min=10)),
-    N_TEST=(N_TEST, integer(min=200)),
+    N_TRAIN=(N_TRAIN, integer(min=100, max=200_000)),
+    N_VAL=(N_VAL, integer(min=10, max=50_000)),
+    N_TEST=(N_TEST, integer(min=200, max=50_000)),
     LATENT_DIM=(LATENT_DIM, integer(min=2, max=64)),
-    CHANNELS=(CHANNELS, Rule("a list of two whole numbers from 1 to 256", lambda v: isinstance(v, (list, tuple))
-                             and len(v) == 2 and all(map(integer(min=1, max=256), v)))),
+    CHANNELS=(CHANNELS, list_of(integer(min=1, max=256), min_len=2, max_len=2)),
     EPOCHS=(EPOCHS, integer(min=1)),
-    BATCH_SIZE=(BATCH_SIZE, integer(min=1)),
+    BATCH_SIZE=(BATCH_SIZE, integer(min=1, max=4096)),
     LR=(LR, number(min=1e-6, max=1.0)),
     BETA=(BETA, number(min=0.0, max=1000.0)),
     BINS=(BINS, integer(min=2, max=200)),
-    TRAVERSAL_IMAGE=(TRAVERSAL_IMAGE, integer(min=0, max=N_TEST - 1)),
-    SEED=(SEED, integer(min=0)),
+    TRAVERSAL_IMAGE=(TRAVERSAL_IMAGE, integer(min=0)),
+    SEED=(SEED, seed()),
     USE_CACHE=(USE_CACHE, boolean()),
     SMOKE=(SMOKE, boolean()),
 )
+n_test = 500 if SMOKE else N_TEST  # the smoke run measures on 500 test images
+require(TRAVERSAL_IMAGE < n_test, f"TRAVERSAL_IMAGE = {TRAVERSAL_IMAGE}, but there are only {n_test} test images "
+                                  f"(numbered 0 to {n_test - 1})")
+# One epoch of one model is 0.3 s per 1,000 images on one core with CHANNELS = [16, 32];
+# the convolutions' work grows with 1 x CHANNELS[0] + CHANNELS[0] x CHANNELS[1].
+work = N_TRAIN / 1000 * (CHANNELS[0] + CHANNELS[0] * CHANNELS[1]) / 528
+budget = training_time(EPOCHS=(EPOCHS, 3 * epoch_cost(0.3, work, BATCH_SIZE)))  # plain AE, VAE, beta-VAE
+if SMOKE:  # after the checks, never instead of them
+    N_TRAIN, N_TEST, EPOCHS = 500, 500, 1
+    budget = budget.with_counts(EPOCHS=EPOCHS)
+print(budget)
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 import numpy as np
 import torch
 
@@ -98,7 +107,7 @@ seed_everything(SEED)
 device = get_device()
 print(f"device: {device}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## A world whose factors we know
 #
 # Each image is drawn from five numbers, its **factors**, each on a small grid of values:
@@ -109,29 +118,28 @@ print(f"device: {device}")
 # ±35°: a square looks the same after a quarter turn, so over a full turn its rotation
 # could not be read from the image.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(sprites.generate)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 data = sprites.generate(N_TRAIN + N_VAL + N_TEST, seed=SEED)
 train, val, test = data.split(N_TRAIN, N_VAL, N_TEST)
 image_shape = tuple(train.images.shape[1:])
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% slideshow={"slide_type": "subslide"} tags=["nbval-check-output"]
 print(data)
 print(f"{len(train)} training, {len(val)} validation, {len(test)} test images")
 print("test image 0:", sprites.describe(test.factors[0]))
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 plots.image_grid({"random draws": train.images[:12], "more": train.images[12:24]},
                  title="Training images", cell_px=48)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # What each factor does on its own: every row starts from the same sprite and walks one
 # factor through its whole grid (rows end where a factor has fewer values).
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 base = [2, 2, 3, 6, 1]  # a heart of middle size, nearly upright, near the centre
 rows = {}
 for j, name in enumerate(sprites.FACTOR_NAMES):
@@ -140,16 +148,16 @@ for j, name in enumerate(sprites.FACTOR_NAMES):
     rows[name] = torch.cat([sprites.render(walk), blank])
 plots.image_grid(rows, title="One factor at a time", cell_px=40)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # x takes 13 positions a pixel apart, y only 4. That is on purpose, and the reason is at
 # the heart of this lesson; we come back to it below. Here is how much each factor
 # changes the pixels (the variance of the pixels, summed, when only that factor changes):
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 pixel_variance = sprites.pixel_variance(seed=SEED)
 print("  ".join(f"{name} {value:.1f}" for name, value in pixel_variance.items()))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Entangled and disentangled codes
 #
 # Any code from which a decoder can redraw the image must carry these five factors
@@ -181,10 +189,10 @@ print("  ".join(f"{name} {value:.1f}" for name, value in pixel_variance.items())
 # The price of a high β is the one lesson 08 measured: less information in the code and
 # blurrier reconstructions. The loss is lesson 08's, with `beta`:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(elbo_loss)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Three models, one design
 #
 # All three use the convolutional encoder and decoder of lessons 01 and 08 (the VAE's
@@ -194,14 +202,13 @@ show_source(elbo_loss)
 # (lesson 01), the VAE and the β-VAE on the loss above with $\beta = 1$ and
 # $\beta =$ `BETA`. For the VAEs, "the code" of an image is the **mean** of $q(z|x)$.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% slideshow={"slide_type": "subslide"} tags=["nbval-check-output"]
 channels = tuple(CHANNELS)
 for name, model in {"plain autoencoder": ConvAutoencoder(image_shape, LATENT_DIM, channels),
                     "VAE and β-VAE": ConvVAE(image_shape, LATENT_DIM, channels)}.items():
     print(f"{name:>18}: {count_parameters(model):>7,} parameters")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def train_model(name: str, beta: float | None):
     """The plain autoencoder (beta None) or a VAE with KL weight beta, trained or loaded from the cache."""
     seed_everything(SEED)
@@ -219,29 +226,29 @@ models, histories = {}, {}
 for name, beta in (("plain AE", None), ("VAE", 1.0), ("β-VAE", BETA)):
     models[name], histories[name] = train_model(name, beta)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 shown = test.images[:12]
 plots.image_grid({"test images": shown, **{name: predict(m, shown) for name, m in models.items()}},
                  title="Reconstructions of test images", cell_px=48)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The plain autoencoder and the VAE redraw the sprites well. The β-VAE pays for its high
 # β: it puts a blob of about the right size in about the right place, and drops most of
 # what makes a heart a heart. Which of its numbers did it keep? A VAE's KL term, taken
 # number by number, says how much each one carries; near 0 the encoder gives every image
 # the prior itself there, and the number is **switched off**.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(kl_per_dimension)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 kl = {name: kl_per_dimension(m, test.images) for name, m in models.items() if isinstance(m, ConvVAE)}
 active = {name: (kl[name] > 0.1).tolist() if name in kl else [True] * LATENT_DIM for name in models}
 plots.Table([{"model": name, **{f"z{j}": round(float(v), 2) for j, v in enumerate(values)},
               "numbers in use (KL > 0.1)": sum(active[name])} for name, values in kl.items()],
             caption="KL per latent number, nats per image (the plain autoencoder has no KL)", digits=2)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Measuring what each latent number knows
 #
 # Encode the test images, then ask, for every latent number $z_j$ and every factor $v_i$:
@@ -256,17 +263,17 @@ plots.Table([{"model": name, **{f"z{j}": round(float(v), 2) for j, v in enumerat
 # 13 equally likely x positions, 2 for the 4 y positions) it is the share of the factor
 # that $z_j$ pins down, from 0 to 1.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(disentangle.discretise)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 codes = {name: predict(m, test.images, method="encode") for name, m in models.items()}
 scores = {name: mig(z, test.factors, bins=BINS) for name, z in codes.items()}
 columns = {name: [f"z{j}" if on else f"z{j} off" for j, on in enumerate(active[name])] for name in models}
 mi_heatmaps({name: s.matrix for name, s in scores.items()}, sprites.FACTOR_NAMES,
             scores={name: s.score for name, s in scores.items()}, columns=columns)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Read each panel row by row. In the plain autoencoder's, every factor is spread thinly
 # over several numbers: no cell is bright, many are lukewarm. The VAE's is much the same.
 # The β-VAE's has a few bright cells, each in its own column: one number for x, one for
@@ -284,20 +291,20 @@ mi_heatmaps({name: s.matrix for name, s in scores.items()}, sprites.FACTOR_NAMES
 # of its own, and 0 when the best two know the same, as in a rotated code. The unit tests
 # check both, on codes built by hand (`tests/test_disentangle.py`).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(mig)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 plots.Table([{"model": name, **{f"gap: {f}": g for f, g in zip(sprites.FACTOR_NAMES, s.gaps)},
               "MIG": s.score} for name, s in scores.items()],
             caption="Mutual Information Gap per factor, and their mean (0: entangled, 1: disentangled)")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 mig_ae, mig_vae, mig_beta_vae = (scores[n].score for n in ("plain AE", "VAE", "β-VAE"))
 check_claim(f"the β-VAE (β={BETA:g}) has a higher MIG than the plain autoencoder",
             mig_beta_vae > mig_ae, f"{mig_beta_vae:.3f} vs {mig_ae:.3f}", smoke=SMOKE)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The β-VAE's MIG is several times the plain autoencoder's, and still far from 1: the
 # shape and the rotation have no number of their own, and even the factors it did
 # separate leak a little into a second number. That is typical: β-VAEs trained for hours
@@ -313,10 +320,10 @@ check_claim(f"the β-VAE (β={BETA:g}) has a higher MIG than the plain autoencod
 # decode. Each row below moves one number; its label names the factor it knows most
 # about (`-`: none, by more than a fifth of the factor; `off`: switched off).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(traversal)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 image = test.images[TRAVERSAL_IMAGE]
 labels = {name: disentangle.dimension_labels(s.matrix, sprites.FACTOR_NAMES, active=active[name])
           for name, s in scores.items()}
@@ -329,13 +336,13 @@ for name, model in models.items():
         title=f"{name}: one latent number at a time, from {sprites.describe(test.factors[TRAVERSAL_IMAGE])}")
 traversal_figures["plain AE"]
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 traversal_figures["VAE"]
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 traversal_figures["β-VAE"]
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # In the plain autoencoder's grid the rows change the sprite in mixed ways: it grows and
 # changes shape at once, or moves and smears, and a few rows hardly change it. In the
 # β-VAE's, the rows labelled x, y and scale each do one thing (slide sideways, slide up
@@ -345,27 +352,27 @@ traversal_figures["β-VAE"]
 # **Play with it.** Pick a model and a test image; the sliders start at that image's code.
 # Move one and the right panel redraws the decoded image at once. Try the β-VAE's x, y and
 # scale numbers, then any number of the plain autoencoder. (The figure updates in place;
-# in a saved notebook without a kernel only this note remains, and the grids above show
-# the same walks.)
+# in a saved notebook without a kernel a picture of how it starts stands in its place, and
+# the grids above show the same walks.)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 explorer = traversal_explorer(models, test.images[:100], names=labels,
                               captions=[sprites.describe(f) for f in test.factors[:100]])
 explorer
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # A slider is only fun if it keeps up with your hand. Each move decodes one code on one
 # CPU thread and sends the new picture to the figure; we time 60 moves, as a learner
 # would drag (what the browser then draws is not included). The budget is 50 ms a move.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 step_times = disentangle.time_slider_steps(explorer, moves=60)
 slider_update_ms = disentangle.median_ms(step_times)
 print(f"median {slider_update_ms:.1f} ms per slider move (slowest {max(step_times):.1f} ms)")
 check_claim("a latent slider decodes and redraws in at most 50 ms (median)", slider_update_ms <= 50,
             f"{slider_update_ms:.1f} ms", smoke=SMOKE)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise: mutual information, counted in a table
 #
 # MIG rests on one small function. Write `mutual_information_bits(a, b)` for two discrete
@@ -375,7 +382,7 @@ check_claim("a latent slider decodes and redraws in at most 50 ms (median)", sli
 # $p(a, b) \log_2 \frac{p(a, b)}{p(a)\,p(b)}$ over the pairs that occur. The check compares
 # it with a reference on cases whose answer is known.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def mutual_information_bits(a: np.ndarray, b: np.ndarray) -> float:
     # YOUR CODE HERE (about 7 lines)
     raise NotImplementedError
@@ -384,11 +391,11 @@ def mutual_information_bits(a: np.ndarray, b: np.ndarray) -> float:
 exercise = exercises.get("04-mutual-information")
 exercise.check(mutual_information_bits)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 # Stuck? Uncomment the next line to reveal a solution.
 # exercise.solution()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Faces, voices, and lesson 05
 #
 # The sprites are a toy, but the question is everywhere. A photo of a face mixes who it
@@ -408,7 +415,7 @@ exercise.check(mutual_information_bits)
 #
 # The headline figures go to `build/results/04_disentanglement.json`, which the tests read.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 mse = {name: float((predict(m, test.images) - test.images).pow(2).mean()) for name, m in models.items()}
 figures = {
     "mig_ae": mig_ae,
@@ -430,7 +437,7 @@ figures = {
 record_results("04_disentanglement", figures, smoke=SMOKE)
 print(f"MIG: plain AE {mig_ae:.3f}, VAE {mig_vae:.3f}, β-VAE (β={BETA:g}) {mig_beta_vae:.3f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Closing note: what we measured, and how β was chosen
 #
 # On the default settings this notebook measures the three MIGs printed above; when it

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     cell_metadata_filter: tags,-all
+#     cell_metadata_filter: slideshow,tags,-all
 #     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
@@ -13,7 +13,7 @@
 #     name: autoencoder-course
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 06 · Discrete latents and the VQ-VAE codebook
 #
 # Every code so far was a list of real numbers. This lesson forces the code to be
@@ -43,7 +43,7 @@
 # About two minutes on a 2-core laptop CPU, seconds on a GPU; trained models are cached
 # (lesson 00), so a second run takes seconds.
 
-# %% tags=["parameters"]
+# %% slideshow={"slide_type": "skip"} tags=["parameters"]
 DATASET = "mnist5k"  # a name from course.data.names(); offline: "mnist5k", "digits8x8"
 BITS = 32  # length of the binary codes
 AE_CODE = 16  # numbers in the code of the continuous autoencoder, the yardstick
@@ -65,14 +65,14 @@ SEED = 0
 USE_CACHE = True  # reload models trained earlier with exactly these settings
 SMOKE = False  # True: a few seconds of training for CI; claims are shown, not asserted
 
-# %%
-from course import data
-from course.params import boolean, check_parameters, integer, number, one_of
+# %% slideshow={"slide_type": "skip"}
+import math
 
-if SMOKE:
-    EPOCHS, ONEHOT_EPOCHS, VQ_EPOCHS = 1, 1, 1
+from course.params import (boolean, check_parameters, dataset, epoch_cost, integer, number, require, seed,
+                           training_time)
+
 check_parameters(
-    DATASET=(DATASET, one_of(*data.names())),
+    DATASET=(DATASET, dataset()),
     BITS=(BITS, integer(min=1, max=256)),
     AE_CODE=(AE_CODE, integer(min=1, max=256)),
     EPOCHS=(EPOCHS, integer(min=1)),
@@ -81,20 +81,36 @@ check_parameters(
     TAU_START=(TAU_START, number(min=0.01, max=100.0)),
     TAU_END=(TAU_END, number(min=0.01, max=100.0)),
     MAX_WARP=(MAX_WARP, number(min=0.0, max=2.0)),
-    BALANCE=(BALANCE, number(min=0.0)),
+    BALANCE=(BALANCE, number(min=0.0, max=1e6)),
     CODEBOOK_SIZE=(CODEBOOK_SIZE, integer(min=2, max=65536)),
     CODE_DIM=(CODE_DIM, integer(min=1, max=256)),
     LOW_DIM=(LOW_DIM, integer(min=1, max=256)),
-    DEAD_AFTER=(DEAD_AFTER, integer(min=1)),
+    DEAD_AFTER=(DEAD_AFTER, integer(min=1, max=10**6)),
     VQ_EPOCHS=(VQ_EPOCHS, integer(min=1)),
-    BATCH_SIZE=(BATCH_SIZE, integer(min=1)),
+    BATCH_SIZE=(BATCH_SIZE, integer(min=1, max=4096)),
     LR=(LR, number(min=1e-6, max=1.0)),
-    SEED=(SEED, integer(min=0)),
+    SEED=(SEED, seed()),
     USE_CACHE=(USE_CACHE, boolean()),
     SMOKE=(SMOKE, boolean()),
 )
+require(TAU_END <= TAU_START, f"TAU_END = {TAU_END}, but the temperature falls: it must be at most "
+                              f"TAU_START = {TAU_START}")
+require(LOW_DIM <= CODE_DIM, f"LOW_DIM = {LOW_DIM}, but the low-dimensional lookup must be at most "
+                             f"CODE_DIM = {CODE_DIM} numbers")
+from course import data  # noqa: E402  (the registry: limits that depend on the data follow)
 
-# %%
+full = data.sizes(DATASET)  # known without loading the images
+scale = full.n_train * math.prod(full.image_shape) / (3500 * 784)  # the costs were measured on mnist5k
+vq_work = scale * (0.5 + 0.5 * CODEBOOK_SIZE * CODE_DIM / (512 * 16))  # the nearest-code search grows with K x D
+budget = training_time(EPOCHS=(EPOCHS, 3 * epoch_cost(1.7, scale, BATCH_SIZE)),  # sign, coin and continuous AE
+                       ONEHOT_EPOCHS=(ONEHOT_EPOCHS, 2 * epoch_cost(0.9, scale, BATCH_SIZE)),  # with and without pose
+                       VQ_EPOCHS=(VQ_EPOCHS, 9 * epoch_cost(1.7, vq_work, BATCH_SIZE)))  # plain and 8 remedies
+if SMOKE:  # after the checks, never instead of them
+    EPOCHS, ONEHOT_EPOCHS, VQ_EPOCHS = 1, 1, 1
+    budget = budget.with_counts(EPOCHS=EPOCHS, ONEHOT_EPOCHS=ONEHOT_EPOCHS, VQ_EPOCHS=VQ_EPOCHS)
+print(budget)
+
+# %% slideshow={"slide_type": "skip"}
 import math
 
 import torch
@@ -123,8 +139,7 @@ test_x, test_y = ds.test.images, ds.test.labels
 steps_per_epoch = math.ceil(len(ds.train) / BATCH_SIZE)
 print(f"device: {device}")
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% slideshow={"slide_type": "subslide"} tags=["nbval-check-output"]
 print(ds)
 for name, model in {f"continuous AE, {AE_CODE} numbers": ConvAutoencoder(image_shape, AE_CODE),
                     f"binary AE, {BITS} bits": BinaryAutoencoder(image_shape, BITS),
@@ -132,7 +147,7 @@ for name, model in {f"continuous AE, {AE_CODE} numbers": ConvAutoencoder(image_s
                     f"VQ-VAE, {CODEBOOK_SIZE} codes of {CODE_DIM}": VQVAE(image_shape, CODEBOOK_SIZE, CODE_DIM)}.items():
     print(f"{name:>28}: {count_parameters(model):>7,} parameters")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. Binary codes: rounding without a gradient
 #
 # Take lesson 01's convolutional autoencoder and round each number of the code to one of
@@ -145,27 +160,27 @@ for name, model in {f"continuous AE, {AE_CODE} numbers": ConvAutoencoder(image_s
 # backwards. In code it is one line, `soft + (hard - soft).detach()`: its value is `hard`,
 # and since the detached part has no gradient, its gradient is that of `soft`.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(straight_through_sign)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # A second way makes each bit a **coin flip** whose probability the encoder sets. The
 # decoder sees 0 or 1, and the gradient again goes straight through to the probability.
 # The noise has a useful side effect: a bit the encoder is unsure about comes out at
 # random and costs reconstruction error, so training pushes every probability towards 0
 # or 1. At test time the bit is the rounded probability.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(bernoulli_straight_through)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(BinaryAutoencoder)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # We train both, and as a yardstick a continuous autoencoder whose code has `AE_CODE`
 # real numbers (32-bit floats each). All three use the same `fit` as every lesson.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def train_autoencoder(model, name: str):
     """Train (or load from the cache) one of this section's autoencoders on squared error."""
     history = fit(model, ds.train.images, val=ds.val.images, epochs=EPOCHS, batch_size=BATCH_SIZE,
@@ -182,30 +197,30 @@ seed_everything(SEED)
 coin_ae, history_coin = train_autoencoder(BinaryAutoencoder(image_shape, BITS, "bernoulli"),
                                           f"Bernoulli AE, {BITS} bits")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 shown = test_x[:12]
 plots.image_grid({"input": shown, f"continuous ({AE_CODE} numbers)": predict(ae, shown),
                   f"sign ({BITS} bits)": predict(sign_ae, shown),
                   f"Bernoulli ({BITS} bits)": predict(coin_ae, shown)},
                  title="Test images and their reconstructions")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Here are the bit strings of the first eight test images: the whole description the
 # decoder got of each.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 sign_codes = predict(sign_ae, test_x, method="encode")
 for code, label in zip(sign_codes[:8], test_y[:8]):
     print(f"a {int(label)}: " + "".join("1" if b > 0 else "0" for b in code.tolist()))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # How much does the rounding cost, and what does it buy? The table counts the bits a
 # code takes to store, the test reconstruction error, and a retrieval test: for each test
 # image, do its 10 nearest neighbours among the test codes show the same digit? For bit
 # strings "nearest" means fewest differing bits (the Hamming distance), for real
 # numbers the usual distance.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 binary = {
     f"continuous, {AE_CODE} numbers": (ae, predict(ae, test_x, method="encode"), 32 * AE_CODE, "euclidean"),
     f"sign, {BITS} bits": (sign_ae, sign_codes, BITS, "hamming"),
@@ -218,7 +233,7 @@ binary_rows = {name: {"bits per image": bits,
 plots.Table([{"code": name, **row} for name, row in binary_rows.items()],
             caption="Binary codes against a continuous one (test images)")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The bit strings are 16 times shorter than the continuous code and reconstruct worse,
 # but far from hopelessly: 32 yes/no answers pin a digit down quite well. And the bits
 # work as a hash: a neighbour found by counting differing bits usually shows the same
@@ -236,13 +251,13 @@ plots.Table([{"code": name, **row} for name, row in binary_rows.items()],
 #   softmax at temperature $\tau$. The sample becomes a smooth function of the logits, and
 #   $\tau$ sets how sharp it is.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(gumbel_softmax)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 gumbel_samples_figure(torch.tensor([1.5, 1.0, 0.2, -1.0]), [5.0, 1.0, 0.1], seed=SEED)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # At a high temperature every sample is a soft blend, at a low one almost one-hot. We want
 # both: blends early, while the encoder is still guessing and needs gradients from every
 # choice, and near one-hot vectors late, so that training ends on the code that will be
@@ -250,10 +265,10 @@ gumbel_samples_figure(torch.tensor([1.5, 1.0, 0.2, -1.0]), [5.0, 1.0, 0.1], seed
 # `TAU_START` to `TAU_END`. The model counts its own training steps, so `fit` stays the
 # only training loop.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(temperature)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### What the decoder may do with one choice
 #
 # If the decoder sees only the choice, it can draw only `CATEGORIES` different pictures:
@@ -269,23 +284,23 @@ show_source(temperature)
 # move a template around, not to draw a new one, so all the "what" has to go through the
 # one choice. With `MAX_WARP = 0` the pose does nothing and the model is k-means again.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(OneHotAutoencoder)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The loss is squared error plus one more term. Left alone, a few choices win early,
 # their templates improve fastest, and the others are never picked again: the same
 # **collapse** the VQ-VAE's codebook will show in section 4. The penalty is zero when a
 # batch spreads evenly over the choices and $\log 10$ nats when it all goes to one; it says
 # nothing about which image goes where.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(usage_penalty)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(onehot_loss)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def train_onehot(max_warp: float, name: str):
     """The one-hot autoencoder with a pose of at most max_warp, trained (or loaded from the cache)."""
     seed_everything(SEED)
@@ -301,7 +316,7 @@ def train_onehot(max_warp: float, name: str):
 onehot, history_onehot = train_onehot(MAX_WARP, f"one-hot AE, pose up to {MAX_WARP:g}")
 templates_only, history_templates = train_onehot(0.0, "one-hot AE, no pose")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Classes found without labels
 #
 # The model has sorted the test images into ten groups. To score the groups against the
@@ -314,10 +329,10 @@ templates_only, history_templates = train_onehot(0.0, "one-hot AE, no pose")
 # The same score for k-means (scikit-learn, best of 10 starts) on raw pixels, and on the
 # codes of the continuous autoencoder of section 1:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(cluster_accuracy)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 clusters = {
     "k-means on pixels": kmeans_clusters(ds.train.images, test_x, CATEGORIES, seed=SEED),
     f"k-means on autoencoder codes ({AE_CODE} numbers)": kmeans_clusters(
@@ -330,19 +345,19 @@ plots.Table([{"groups from": "chance (random groups)", "cluster accuracy": 0.1}]
             + [{"groups from": name, "cluster accuracy": acc} for name, acc in cluster_acc.items()],
             caption=f"Test images sorted into {CATEGORIES} groups without labels, matched to the digits")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 mapping = match_clusters(clusters[f"one-hot code with a pose (MAX_WARP = {MAX_WARP:g})"], test_y)
 plots.image_grid(cluster_gallery(clusters[f"one-hot code with a pose (MAX_WARP = {MAX_WARP:g})"], test_x,
                                  mapping, ds.classes, first=onehot.templates.detach().cpu(), n=11),
                  title="Each choice: its template (first column), then test images that land on it", cell_px=40)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The first column is what the model learnt: ten templates, most of them recognisably one
 # digit, a little blurred because each must fit every image warped onto it. The rows show
 # where it goes wrong: digits that share most of their strokes under some warp (4 and 9,
 # 3, 5 and 8, 7 and 9) end up on the same template.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 acc_onehot = cluster_acc[f"one-hot code with a pose (MAX_WARP = {MAX_WARP:g})"]
 acc_kmeans = cluster_acc["k-means on pixels"]
 check_claim("the one-hot code's unsupervised cluster accuracy is at least 0.45", acc_onehot >= 0.45,
@@ -350,7 +365,7 @@ check_claim("the one-hot code's unsupervised cluster accuracy is at least 0.45",
 check_claim("the one-hot code with a pose matches the digits better than k-means on pixels",
             acc_onehot > acc_kmeans, f"{acc_onehot:.3f} vs {acc_kmeans:.3f}", smoke=SMOKE)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Without a pose the one-hot code lands where k-means does: both draw every image as one
 # of ten fixed pictures. With the pose, one template covers every slant and size of a
 # digit, and the ten choices line up with the digits much better. Neither is a
@@ -368,10 +383,10 @@ check_claim("the one-hot code with a pose matches the digits better than k-means
 # vector of `CODE_DIM` numbers. (Image VQ-VAEs quantise a grid of vectors, one per patch;
 # one per image keeps what each code means visible.) First the lookup, for a batch at once:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(vq.nearest_code)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Then the three things that make it trainable:
 #
 # * the **straight-through** gradient: the decoder's gradient at $z_q$ is handed to $z_e$
@@ -381,19 +396,19 @@ show_source(vq.nearest_code)
 # * the **commitment loss** $\beta \lVert z_e - \mathrm{sg}[z_q] \rVert^2$ keeps the encoder's
 #   outputs near their codes, so they do not wander off faster than the codes can follow.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(vq.straight_through)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(VectorQuantizer.forward)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(vq_vae_loss)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(VQVAE)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Watching the codebook while it trains
 #
 # Codebook **usage** is the thing to watch. After every epoch a monitor (the `monitor`
@@ -405,14 +420,14 @@ show_source(VQVAE)
 # * **perplexity**: $\exp(\text{entropy})$ of the usage, "how many equally used codes is
 #   this worth". $K$ codes used equally often give $K$; one code for everything gives 1.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(vq.perplexity)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The figure below redraws itself after each epoch while the plain quantizer trains
-# (in JupyterLab; a saved notebook keeps only a note, and a static copy follows).
+# (in JupyterLab; a saved notebook keeps a picture of its last state).
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def train_vq(name: str, options: dict, figure=None):
     """A VQ-VAE with quantizer keyword arguments `options`, trained (or loaded) with a usage monitor."""
     seed_everything(SEED)
@@ -433,10 +448,10 @@ plain = runs["plain"]
 print("plain: " + ("loaded from cache" if plain["history"].from_cache
                    else f"trained in {plain['history'].seconds:.1f} s"))
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 vq.usage_figure(plain["counts"], vq.epochs_of(plain["history"]), title="plain quantizer")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Read the histogram from left to right: a few codes take most of the images, then a
 # long flat tail at zero: **dead codes**. Of 512 codes only a fraction is ever chosen, and
 # the perplexity says the usage is worth even fewer equally used codes. Every dead code
@@ -449,14 +464,14 @@ vq.usage_figure(plain["counts"], vq.epochs_of(plain["history"]), title="plain qu
 # near them again: the rich get richer. The lengths of the vectors show how far apart
 # the two ended up:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 z_e = predict(plain["model"], ds.train.images, method="encode")
 codes = plain["model"].quantizer.codes().detach().cpu()
 used = plain["counts"] > 0
 print(f"encoder outputs: mean length {z_e.norm(dim=1).mean():.1f}; codes in use: {codes[used].norm(dim=1).mean():.1f}; "
       f"dead codes: {codes[~used].norm(dim=1).mean():.1f} (every code started at about {math.sqrt(2):.1f})")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The encoder's outputs have run off far beyond the codes, and the codes, moved by small
 # gradient steps, follow slowly. Each output simply takes whichever code lies most in its
 # direction, and the dead codes have stayed about where they started.
@@ -466,13 +481,13 @@ print(f"encoder outputs: mean length {z_e.norm(dim=1).mean():.1f}; codes in use:
 # A code is one picture the decoder can draw, so every image on it is reconstructed the
 # same way. The plain quantizer's busiest codes:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 top_plain = plain["counts"].argsort(descending=True)[:5].tolist()
 plots.image_grid(vq.images_on_codes(plain["model"], ds.train.images, top_plain, n=12),
                  title="The plain quantizer's five busiest codes: training images on each (count in the row name)",
                  cell_px=40)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # With so few codes in use, one code has to stand for a crowd: every slant of a digit,
 # or several digits at once, all reconstructed as the same picture. Section 4 fixes that;
 # the widget after it lets you pick any code and see which images land on it.
@@ -499,21 +514,21 @@ plots.image_grid(vq.images_on_codes(plain["model"], ds.train.images, top_plain, 
 # restarts) is updated inside the quantizer's forward pass in training mode, as
 # `vector-quantize-pytorch` does, so `fit` is still the only training loop:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(VectorQuantizer._update)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(VectorQuantizer._kmeans_init)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(VectorQuantizer.lookup_space)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Every remedy alone, two combinations, the same budget (`VQ_EPOCHS` epochs, same seed).
 # The "recommended" combination is `vector-quantize-pytorch`'s usual advice: k-means start,
 # EMA codes, dead-code restarts. The live figure follows each run in turn.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 low = f"low-dim ({LOW_DIM})"
 REMEDIES = {
     "plain": {},
@@ -537,7 +552,7 @@ for name, options in REMEDIES.items():
 trained = [r["history"].seconds for r in runs.values() if not r["history"].from_cache]
 print(f"{len(trained)} VQ-VAEs trained in {sum(trained):.0f} s, {len(runs) - len(trained)} loaded from the cache")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def keywords(options: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in options.items()) or "(none)"
 
@@ -548,16 +563,16 @@ plots.Table([{"quantizer": name, "keyword arguments": keywords(REMEDIES[name]),
             caption=f"K = {CODEBOOK_SIZE} codes of {CODE_DIM} numbers, {VQ_EPOCHS} epochs each; usage "
                     "counted on the training images", digits=4)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 plots.line_chart(list(range(1, VQ_EPOCHS + 1)), {name: r["history"].extra["perplexity"] for name, r in runs.items()},
                  x_title="epoch", y_title="perplexity (log scale)", log_y=True,
                  title="Codebook perplexity after each epoch")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 best = runs[RECOMMENDED]
 vq.usage_figure(best["counts"], vq.epochs_of(best["history"]), title="recommended quantizer")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # What the table says, remedy by remedy:
 #
 # * **Dead-code restarts** do the most on their own: a dead code is put back where the data
@@ -578,7 +593,7 @@ vq.usage_figure(best["counts"], vq.epochs_of(best["history"]), title="recommende
 #
 # The lesson's claims, checked every time this notebook runs:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 usage_r, perp_r, mse_r = best["usage"], best["perplexity"], best["mse"]
 check_claim(f"with the remedies on, at least 90% of the codebook is used",
             usage_r >= 0.9, f"{usage_r:.1%} of {CODEBOOK_SIZE} codes; plain quantizer {plain['usage']:.1%}",
@@ -589,26 +604,26 @@ check_claim("with the remedies on, perplexity is at least 5 times the plain quan
 check_claim("with the remedies on, the test reconstruction error is lower", mse_r < plain["mse"],
             f"MSE {mse_r:.4f} vs {plain['mse']:.4f}", smoke=SMOKE)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Pick a code, see its images
 #
 # **Play with it.** Choose a code of the recommended quantizer (most used first): on the
 # left what the decoder draws for it, on the right the training images that land on it.
 # Now a code holds a small family of similar-looking images, mostly of one digit in one
-# slant. (The figure updates in place; in a saved notebook without a kernel only this note
-# remains, and the static figure below shows a few codes.)
+# slant. (The figure updates in place; in a saved notebook without a kernel a picture of how it
+# starts stands in its place, and the static figure below shows a few codes.)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 vq.code_chooser(best["model"], ds.train.images, labels=ds.train.labels)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 top_best = best["counts"].argsort(descending=True)[:3].tolist()
 middle = best["counts"].argsort(descending=True)[[100, 250]].tolist() if CODEBOOK_SIZE > 250 else []
 plots.image_grid(vq.images_on_codes(best["model"], ds.train.images, top_best + middle, n=12),
                  title="The recommended quantizer: training images on its 3 busiest codes and two ordinary ones",
                  cell_px=40)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Compare with the plain quantizer's busiest codes above: there a code held a crowd,
 # here a handful of look-alikes. That is what a VQ-VAE's codebook should be: a
 # vocabulary where every word is used and means something specific.
@@ -622,7 +637,7 @@ plots.image_grid(vq.images_on_codes(best["model"], ds.train.images, top_best + m
 # (and not to the codebook: the codebook loss moves the codes). The check compares your
 # indices with a brute-force search and your gradients with the identity.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def quantize(z: torch.Tensor, codebook: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     # YOUR CODE HERE (about 4 lines)
     raise NotImplementedError
@@ -631,16 +646,16 @@ def quantize(z: torch.Tensor, codebook: torch.Tensor) -> tuple[torch.Tensor, tor
 exercise = exercises.get("06-nearest-code")
 exercise.check(quantize)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 # Stuck? Uncomment the next line to reveal a solution.
 # exercise.solution()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## What this notebook measured
 #
 # The headline figures go to `build/results/06_discrete_latents.json`, which the tests read.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 figures = {
     "codebook_size": CODEBOOK_SIZE,
     "code_dim": CODE_DIM,
@@ -668,7 +683,7 @@ figures = {
 }
 record_results("06_discrete_latents", figures, smoke=SMOKE)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Take-aways
 #
 # * A discrete code has a size you can count in bits, can be searched by comparing bits,

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     cell_metadata_filter: tags,-all
+#     cell_metadata_filter: slideshow,tags,-all
 #     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
@@ -13,7 +13,7 @@
 #     name: autoencoder-course
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 10 · Anomaly detection: scores, thresholds and cost tables
 #
 # A factory photographs every part that leaves the line. Thousands of good parts a day
@@ -39,7 +39,7 @@
 # It builds on lesson 01 (the convolutional autoencoder, PCA) and trains a dozen small
 # models: a minute or two on a laptop CPU, seconds on a GPU, and seconds again once cached.
 
-# %% tags=["parameters"]
+# %% slideshow={"slide_type": "skip"} tags=["parameters"]
 DATASET = "mnist5k"  # a name from course.data.names(); offline: "mnist5k", "digits8x8"
 BOTTLENECK = 16  # size of the autoencoder's code z (and PCA's number of components)
 EPOCHS = 30  # epochs for each one-class autoencoder (350 normal digits: ~0.2 s each on a 2-core CPU)
@@ -57,32 +57,47 @@ SEED = 0
 USE_CACHE = True  # reload models trained earlier with exactly these settings
 SMOKE = False  # True: a few seconds of training for CI; claims are shown, not asserted
 
-# %%
-from course import data
-from course.params import boolean, check_parameters, integer, list_of, number, one_of
+# %% slideshow={"slide_type": "skip"}
+import math
 
-if SMOKE:
-    EPOCHS, CLASSIFIER_EPOCHS = 1, 1
+from course.params import (boolean, check_parameters, dataset, epoch_cost, integer, list_of, number, require,
+                           require_pca, seed, training_time)
+
 check_parameters(
-    DATASET=(DATASET, one_of(*data.names())),
+    DATASET=(DATASET, dataset()),
     BOTTLENECK=(BOTTLENECK, integer(min=1, max=256)),
     EPOCHS=(EPOCHS, integer(min=1)),
-    BATCH_SIZE=(BATCH_SIZE, integer(min=1)),
+    BATCH_SIZE=(BATCH_SIZE, integer(min=1, max=4096)),
     LR=(LR, number(min=1e-6, max=1.0)),
     WEIGHT_DECAY=(WEIGHT_DECAY, number(min=0, max=1.0)),
     NORMAL_DIGIT=(NORMAL_DIGIT, integer(min=0, max=9)),
     ANOMALY_SHARE=(ANOMALY_SHARE, number(min=0.001, max=0.5)),
-    MISS_COST=(MISS_COST, number(min=0)),
-    FALSE_ALARM_COST=(FALSE_ALARM_COST, number(min=0)),
+    MISS_COST=(MISS_COST, number(min=0, max=1e6)),
+    FALSE_ALARM_COST=(FALSE_ALARM_COST, number(min=0, max=1e6)),
     POLLUTION=(POLLUTION, number(min=0.001, max=0.5)),
-    KNOWN_DIGITS=(KNOWN_DIGITS, list_of(integer(min=0, max=9), min_len=2)),
+    KNOWN_DIGITS=(KNOWN_DIGITS, list_of(integer(min=0, max=9), min_len=2, max_len=9, unique=True)),
     CLASSIFIER_EPOCHS=(CLASSIFIER_EPOCHS, integer(min=1)),
-    SEED=(SEED, integer(min=0)),
+    SEED=(SEED, seed()),
     USE_CACHE=(USE_CACHE, boolean()),
     SMOKE=(SMOKE, boolean()),
 )
+require(MISS_COST + FALSE_ALARM_COST > 0, f"MISS_COST = {MISS_COST} and FALSE_ALARM_COST = {FALSE_ALARM_COST}, "
+                                          f"but with no cost at all every threshold is equally good")
+from course import data  # noqa: E402  (the registry: limits that depend on the data follow)
 
-# %%
+full = data.sizes(DATASET)  # known without loading the images
+size = data.sizes(DATASET, head=500) if SMOKE else full  # the smoke run trains on 500 images
+pixels = math.prod(size.image_shape)
+require_pca("BOTTLENECK", BOTTLENECK, BOTTLENECK, f"the rarest digit of {DATASET}", pixels, size.per_class)
+scale = full.per_class * math.prod(full.image_shape) / (350 * 784)  # the costs were measured on mnist5k
+budget = training_time(EPOCHS=(EPOCHS, 11 * epoch_cost(0.19, scale, BATCH_SIZE, 32)),  # 10 one-class AEs, 1 polluted
+                       CLASSIFIER_EPOCHS=(CLASSIFIER_EPOCHS, len(KNOWN_DIGITS) / 10 * epoch_cost(0.8, 10 * scale)))
+if SMOKE:  # after the checks, never instead of them
+    EPOCHS, CLASSIFIER_EPOCHS = 1, 1
+    budget = budget.with_counts(EPOCHS=EPOCHS, CLASSIFIER_EPOCHS=CLASSIFIER_EPOCHS)
+print(budget)
+
+# %% slideshow={"slide_type": "skip"}
 import numpy as np
 import torch
 
@@ -104,7 +119,7 @@ if SMOKE:
 digits = list(range(len(ds.classes)))
 print(f"device: {device}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## One class known, the rest unknown
 #
 # A **one-class task** keeps the training split's normal digits only: the detector never
@@ -117,15 +132,14 @@ print(f"device: {device}")
 # missed out of every 1,000 items"), and every anomaly of the split still takes part,
 # rather than the two or three that a real 5% sample of the split would keep.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(anomaly.one_class_task)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% slideshow={"slide_type": "subslide"} tags=["nbval-check-output"]
 tasks = {d: one_class_task(ds, d, anomaly_share=ANOMALY_SHARE, seed=SEED) for d in digits}
 print(tasks[NORMAL_DIGIT])
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Without labels: the reconstruction error as the score
 #
 # An autoencoder trained on normal digits only learns to copy *those*. Shown something
@@ -134,10 +148,10 @@ print(tasks[NORMAL_DIGIT])
 # anomalous. PCA fitted on the same images gives the classic baseline (lesson 01: the
 # best *linear* code of the same size).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(anomaly.reconstruction_scores)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # One convolutional autoencoder per digit (lesson 01's `ConvAutoencoder`, a code of
 # `BOTTLENECK` numbers), each trained on the 350 training images of its digit only.
 # One change from lesson 01: a little **weight decay** (`WEIGHT_DECAY`), which pulls
@@ -147,7 +161,7 @@ show_source(anomaly.reconstruction_scores)
 # the dev sets (the best mean dev AUROC among 0, 0.0001, 0.001 and 0.003); without it the
 # mean test AUROC below drops by about 0.008.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 ae_models, ae_histories = {}, {}
 for d in digits:
     seed_everything(SEED)
@@ -167,7 +181,7 @@ for d in digits:
         scores["AE"][d, split] = anomaly.reconstruction_scores(ae_models[d], images)
         scores["PCA"][d, split] = anomaly.reconstruction_scores(pca_models[d], images)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### What the scores look like
 #
 # For the task "normal = 3" (the `NORMAL_DIGIT` parameter): the share of normal test
@@ -175,21 +189,21 @@ for d in digits:
 # apart: most anomalies reconstruct worse than most 3s. The axis is logarithmic, since
 # errors span two orders of magnitude.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 task = tasks[NORMAL_DIGIT]
 test_ae, dev_ae = scores["AE"][NORMAL_DIGIT, "test"], scores["AE"][NORMAL_DIGIT, "dev"]
 test_pca, dev_pca = scores["PCA"][NORMAL_DIGIT, "test"], scores["PCA"][NORMAL_DIGIT, "dev"]
 anomaly.score_histogram(test_ae, task.test.is_anomaly, x_title="reconstruction error (MSE)",
                         title=f"Autoencoder trained on {NORMAL_DIGIT}s: test reconstruction errors")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The examples at the edges tell you what the detector has learnt. Top: the test images it
 # reconstructs worst (the most anomalous). Then the normal digits it reconstructs worst:
 # odd 3s, the ones that would raise **false alarms**. Then the anomalies it reconstructs
 # best: digits that look enough like a 3 to slip through, the **misses**. Below each
 # row, what the autoencoder made of it.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def show_extremes(n: int = 8) -> object:
     """Test images at the edges of the score, each row followed by its reconstruction."""
     x, s, y = task.test.images, test_ae, task.test.is_anomaly
@@ -205,7 +219,7 @@ def show_extremes(n: int = 8) -> object:
 
 show_extremes()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Ten one-class tasks: AUROC
 #
 # A score does not decide yet; a threshold lambda does: flag every item scoring above it.
@@ -216,15 +230,15 @@ show_extremes()
 # which is why papers report it. The **precision-recall** curve does depend on the share:
 # at 5% anomalies, even a small false alarm rate swamps the flags with normal items.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(anomaly.sweep)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 anomaly.roc_pr_figure({"autoencoder": (test_ae, task.test.is_anomaly, task.test.weights),
                        "PCA": (test_pca, task.test.is_anomaly, task.test.weights)},
                       title=f"normal = {NORMAL_DIGIT}, test set, anomalies weighted to {ANOMALY_SHARE:.0%}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # All ten tasks, on the test set. Beside them, for reference only, the AUROCs that
 # the Deep SVDD paper published for its One-Class Deep SVDD on MNIST (Ruff et al., 2018,
 # *Deep One-Class Classification*, ICML, Table 1): a **different protocol**, the full MNIST
@@ -233,7 +247,7 @@ anomaly.roc_pr_figure({"autoencoder": (test_ae, task.test.is_anomaly, task.test.
 # them as "what a dedicated method reaches with 17 times more data", not as a race. (That
 # table also lists other baselines, including a convolutional autoencoder trained on full MNIST.)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 DEEP_SVDD_MNIST = [98.0, 99.7, 91.7, 91.9, 94.9, 88.5, 98.3, 94.6, 93.9, 96.5]  # %, Ruff et al. 2018, Table 1
 
 auroc_ae = [auroc(scores["AE"][d, "test"], tasks[d].test.is_anomaly) for d in digits]
@@ -248,7 +262,7 @@ rows.append({"normal digit": "mean", "autoencoder (ours)": float(np.mean(auroc_a
 plots.Table(rows, caption=f"Test AUROC of each one-class task ({DATASET}); "
                           "the last column is a published reference under another protocol", digits=3)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Some digits are easy: a 1 is a single stroke, and nothing else reconstructs well with
 # a model of ones. Others are hard: an autoencoder of 8s draws loops and crossings, and a 3
 # or a 5 is mostly made of those. PCA is a strong baseline here: with one digit at a time,
@@ -259,14 +273,14 @@ plots.Table(rows, caption=f"Test AUROC of each one-class task ({DATASET}); "
 # percent with a handful of images), it is one seed, and the data and preprocessing
 # differ. A comparison needs the same protocol.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 mean_ae, mean_pca = float(np.mean(auroc_ae)), float(np.mean(auroc_pca))
 check_claim("the autoencoder's mean AUROC over the ten one-class tasks is at least 0.95",
             mean_ae >= 0.95, f"{mean_ae:.3f}", smoke=SMOKE)
 check_claim("the autoencoder's mean AUROC is not below PCA's",
             mean_ae >= mean_pca, f"{mean_ae:.3f} vs {mean_pca:.3f}", smoke=SMOKE)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## With labels: a classifier's confidence
 #
 # Often we do have labels, for the classes we know. A digit classifier trained on
@@ -275,10 +289,10 @@ check_claim("the autoencoder's mean AUROC is not below PCA's",
 # softmax probability, is a score too: 1 minus it is high for the unknown. A classifier
 # with that threshold is an **open-set** classifier: it answers a digit, or "unknown".
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(anomaly.msp_scores)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 known = tuple(KNOWN_DIGITS)
 open_task = one_class_task(ds, known, anomaly_share=ANOMALY_SHARE, seed=SEED)
 targets = anomaly.class_indices(open_task.train.labels, known)
@@ -300,12 +314,12 @@ anomaly.roc_pr_figure({"classifier confidence": (msp["test"], y_open, w_open),
                        "PCA reconstruction error": (pca_open["test"], y_open, w_open)},
                       title=f"known digits {known} against the rest, test set")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Now choose the threshold on the dev set (here: the one with the best F1 for "unknown")
 # and let the classifier answer. A known digit is answered right when it is neither
 # flagged nor misclassified; an unknown digit when it is flagged.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 lam_open = anomaly.choose_threshold(msp["dev"], open_task.dev.is_anomaly, open_task.dev.weights,
                                     criterion="f1")
 test_x, test_y = open_task.test.images, open_task.test.labels
@@ -328,7 +342,7 @@ print(f"without the 'unknown' answer the classifier gets {closed_accuracy:.1%} o
       f"and calls every unknown digit one of {known}")
 plots.Table(open_rows, caption=f"Open-set answers at lambda = {lam_open:.3g} (1 - confidence), chosen on dev")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The labels help: the classifier has learnt what tells the known digits *apart*, and
 # its confidence separates known from unknown better than PCA's reconstruction error on
 # the same task (AUROC in the legend). The price is the labels, and a blind spot: an
@@ -346,7 +360,7 @@ plots.Table(open_rows, caption=f"Open-set answers at lambda = {lam_open:.3g} (1 
 # are anomalies), **recall** (the share of anomalies flagged) and their harmonic mean
 # **F1** ignore the heap of correctly ignored normal items.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 dev_sweep = anomaly.sweep(dev_ae, task.dev.is_anomaly, task.dev.weights)
 lam_acc = anomaly.choose_threshold(dev_ae, task.dev.is_anomaly, task.dev.weights, criterion="accuracy")
 lam_f1 = anomaly.choose_threshold(dev_ae, task.dev.is_anomaly, task.dev.weights, criterion="f1")
@@ -355,7 +369,7 @@ print(f"flag nothing: dev accuracy {flag_nothing['accuracy']:.1%}, recall {flag_
 anomaly.threshold_figure(dev_ae, task.dev, marks={"best accuracy": lam_acc, "best F1": lam_f1},
                          title=f"normal = {NORMAL_DIGIT}, dev set, {ANOMALY_SHARE:.0%} anomalies")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 rows = []
 for name, lam in (("flag nothing", np.inf), ("best accuracy on dev", lam_acc), ("best F1 on dev", lam_f1)):
     m = anomaly.counts_at(test_ae, task.test.is_anomaly, lam, task.test.weights).metrics()
@@ -363,7 +377,7 @@ for name, lam in (("flag nothing", np.inf), ("best accuracy on dev", lam_acc), (
                  ("accuracy", "precision", "recall", "F1", "false alarm rate")}})
 plots.Table(rows, caption="On the test set, lambda chosen on dev")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The accuracy-optimal lambda sits high: above every normal digit of the dev set. It
 # flags only the blatant anomalies and lets most of them through, and its accuracy is
 # hardly better than the 95% of flagging nothing: accuracy can barely tell a detector
@@ -382,30 +396,30 @@ plots.Table(rows, caption="On the test set, lambda chosen on dev")
 # looks at it: 1). The cost of a lambda is the sum over its mistakes, here per 1,000
 # items; choose the lambda with the least cost **on dev**, then report its cost **on test**.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 show_source(anomaly.Sweep.cost)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 table = CostTable(miss=MISS_COST, false_alarm=FALSE_ALARM_COST)
 comparison = anomaly.compare_thresholds(dev_ae, task.dev, test_ae, task.test, table)
 comparison.table()
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 anomaly.cost_figure(dev_ae, task.dev, test_ae, task.test, table)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Left: the cost on dev against lambda (a logarithmic axis), with the three choices marked.
 # Right: what the least-cost lambda does to 1,000 test items. When a miss costs 20 false
 # alarms, it pays to look at many items to catch one more anomaly, so the least-cost
 # lambda sits far below the accuracy-optimal one. Accuracy is the special case in which
 # both mistakes cost the same.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 anomaly.confusion_table(comparison.test_confusion["cost"],
                         caption="Test items per 1,000 at the least-cost lambda "
                                 f"({comparison.thresholds['cost']:.4f})")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 test_cost = {k: comparison.test[k]["cost per 1,000"] for k in anomaly.CRITERIA}
 check_claim(f"with a miss costing {MISS_COST:g} and a false alarm {FALSE_ALARM_COST:g}, the least-cost "
             "lambda (chosen on dev) differs from the accuracy-optimal one",
@@ -414,19 +428,19 @@ check_claim(f"with a miss costing {MISS_COST:g} and a false alarm {FALSE_ALARM_C
 check_claim("and its test cost is lower", test_cost["cost"] < test_cost["accuracy"],
             f"{test_cost['cost']:.1f} vs {test_cost['accuracy']:.1f} per 1,000 items", smoke=SMOKE)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Play with it.** Set the two costs and the share of anomalies. The widget finds the
 # least-cost lambda on dev (the star), marks the accuracy-optimal (circle) and the
 # F1-optimal (diamond) ones, and reports all three's cost on the test set in its title.
 # Try equal costs: the star joins the circle. Try a rarer anomaly at the same costs:
 # lambda moves up, since each flag is now less likely to be a catch. (In a saved notebook
-# without a kernel only this note remains; the static figure above shows the default.)
+# without a kernel a picture of how it starts stands in its place.)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 anomaly.cost_table_widget(dev_ae, task.dev, test_ae, task.test, miss=MISS_COST,
                           false_alarm=FALSE_ALARM_COST, share=ANOMALY_SHARE)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Clean against polluted training data
 #
 # So far the training set was clean: the normal digit only. Real "normal" data is collected, not
@@ -434,7 +448,7 @@ anomaly.cost_table_widget(dev_ae, task.dev, test_ae, task.test, miss=MISS_COST,
 # images and train again: the autoencoder learns to reconstruct some anomalies too, and
 # their scores drop. PCA, being cheap, is measured at several pollution rates.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 polluted = one_class_task(ds, NORMAL_DIGIT, anomaly_share=ANOMALY_SHARE, pollution=POLLUTION, seed=SEED)
 seed_everything(SEED)
 ae_polluted = ConvAutoencoder(ds.image_shape, BOTTLENECK)
@@ -459,14 +473,14 @@ plots.Table([{"training data": "clean", "autoencoder AUROC": auroc_ae[NORMAL_DIG
                   task.test.is_anomaly)}],
             caption=f"normal = {NORMAL_DIGIT}: test AUROC after clean and polluted training")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig = plots.line_chart([100 * r for r in rates], {"PCA": pca_by_rate},
                        x_title="anomalies in the training set (%)", y_title="test AUROC",
                        title=f"normal = {NORMAL_DIGIT}: AUROC against pollution")
 fig.add_scatter(x=[0, 100 * POLLUTION], y=[auroc_ae[NORMAL_DIGIT], auroc_polluted], name="autoencoder",
                 mode="lines+markers", line=dict(color=plots.PALETTE[1]))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Pollution costs AUROC, and more pollution costs more: the model spends part of its
 # small code on the anomalies it was shown, and reconstructs their kind better. Compare
 # the two models at the same 5% in the table: here the autoencoder loses more. A flexible
@@ -482,7 +496,7 @@ fig.add_scatter(x=[0, 100 * POLLUTION], y=[auroc_ae[NORMAL_DIGIT], auroc_pollute
 # the least in total. Every score is a candidate; so is "flag everything". The check
 # tries four cost tables on two sets of scores.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def choose_lambda(scores: np.ndarray, is_anomaly: np.ndarray, miss_cost: float,
                   false_alarm_cost: float) -> float:
     # YOUR CODE HERE (about 8 lines)
@@ -492,16 +506,16 @@ def choose_lambda(scores: np.ndarray, is_anomaly: np.ndarray, miss_cost: float,
 exercise = exercises.get("10-lambda-for-a-cost-table")
 exercise.check(choose_lambda)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 # Stuck? Uncomment the next line to reveal a solution.
 # exercise.solution()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## What this notebook measured
 #
 # The headline figures go to `build/results/10_anomaly_detection.json`, which the tests read.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 figures = {
     "auroc_ae": auroc_ae, "auroc_pca": auroc_pca, "auroc_mean_ae": mean_ae, "auroc_mean_pca": mean_pca,
     "auroc_classifier_confidence": auroc_msp, "auroc_pca_known_digits": auroc_pca_open,
@@ -519,7 +533,7 @@ figures = {
 }
 record_results("10_anomaly_detection", figures, smoke=SMOKE)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Take-aways
 #
 # * With one class known, train on it alone and score how badly a new item fits: an

@@ -12,21 +12,32 @@ Each module's docstring says which lessons use it:
 - :mod:`course.bert`        a tiny masked language model, its loss, evaluation, fill-in-the-blank widget (lesson 03)
 - :mod:`course.sprites`     dSprites-like shapes with known generative factors (lesson 04)
 - :mod:`course.disentangle` MIG, latent-factor heatmaps, traversals and latent sliders (lesson 04)
+- :mod:`course.speech`      offline speech (eSpeak NG via ctypes), log-mel, Griffin-Lim, pitch (lesson 05)
+- :mod:`course.voice`       AdaIN-VC and the plain two-code autoencoder, conversion grading, the conversion widget (lesson 05)
 - :mod:`course.discrete`    binary and one-hot (Gumbel-softmax) codes, clusters found without labels (lesson 06)
 - :mod:`course.vq`          the vector quantizer with its remedies as keyword arguments, the VQ-VAE, codebook usage (lesson 06)
+- :mod:`course.entropy`     entropy coding: probability tables to ANS bytes and back with constriction (lesson 09)
+- :mod:`course.codec`       the learned codec (noise, learned density, rate + λ·distortion), PCA/JPEG/PNG/WebP codecs, PSNR and SSIM (lesson 09)
+- :mod:`course.rate_distortion` rate-distortion curves, matched rates, the RD figure, the byte-budget widget (lesson 09)
 - :mod:`course.vae`         the variational autoencoder, sampling, interpolation (lesson 08)
-- :mod:`course.classifier`  a digit classifier that grades generated images (lessons 08, 10)
+- :mod:`course.classifier`  a classifier that grades generated images and conversions (lessons 05, 08, 10)
 - :mod:`course.anomaly`     one-class tasks, scores, thresholds, cost tables (lesson 10)
 - :mod:`course.train`       one ``fit`` loop with progress bar, loss history and checkpoint cache
 - :mod:`course.checkpoints` the checkpoint cache: keyed, atomic, checksummed
 - :mod:`course.baselines`   PCA and linear probes, the baselines every lesson measures against
 - :mod:`course.plots`       plotly figures: image grids, loss curves, latent maps, tables
 - :mod:`course.widgets`     interactive widgets (sliders that redraw figures in place)
+- :mod:`course.figure_widget` plotly's FigureWidget, loaded so that a busy machine cannot leave it empty (every lesson widget)
+- :mod:`course.static`      a PNG beside every saved plotly figure, widget pictures (``make notebooks``)
+- :mod:`course.browser`     the system's Chromium through playwright (figure pictures, browser tests)
 - :mod:`course.results`     the one call that records a notebook's headline figures, and claims
-- :mod:`course.params`      checking a notebook's parameters cell
+- :mod:`course.params`      checking a notebook's parameters cell, limits between parameters, the training-time estimate
+- :mod:`course.env`         on/off environment switches (COURSE_OFFLINE): 1/true/yes/on, 0/false/no/off
 - :mod:`course.show`        render the source of the code a lesson is about
 - :mod:`course.exercises`   exercises with automatic checks and hidden solutions, a module per lesson
 - :mod:`course.notebooks`   building and checking the paired notebooks (``make notebooks``)
+- :mod:`course.slides`      lecture mode: slide metadata, offline reveal.js slides (``make slides``), warming the cache (``make warm``)
+- :mod:`course.site`        ``make site``: the course website from the committed notebooks
 - :mod:`course.lab`         ``make lab``: the course kernel and JupyterLab settings, then JupyterLab
 """
 

@@ -1,4 +1,5 @@
-"""A digit classifier that grades generated images, so sample quality needs no eye. Lesson 08.
+"""A digit classifier that grades generated images, so sample quality needs no eye.
+Lessons 08 and 10; lesson 05 uses its ``probabilities`` and ``accuracy``.
 
 Trained in the course (with :func:`course.train.fit` and
 :func:`course.train.classification_loss`, on the training split only), it then looks at

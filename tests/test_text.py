@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from course import exercises, text
+from course.exercises.lesson03 import mask_words
 from course.text import MASK_ID, N_SPECIAL, PAD_ID, UNK_ID
 
 
@@ -245,7 +246,7 @@ def _all_masked(ids, rate, g, v):
 
 
 def _inverted(ids, rate, g, v):
-    return exercises.mask_words(ids, 1 - rate, g, v)
+    return mask_words(ids, 1 - rate, g, v)
 
 
 def _specials_too(ids, rate, g, v):
@@ -254,7 +255,7 @@ def _specials_too(ids, rate, g, v):
 
 
 def _in_place(ids, rate, g, v):
-    inputs, chosen = exercises.mask_words(ids, rate, g, v)
+    inputs, chosen = mask_words(ids, rate, g, v)
     ids.copy_(inputs)
     return ids, chosen
 
@@ -279,7 +280,7 @@ _calls = itertools.count()
 
 
 def _own_seed(ids, rate, g, v):
-    return exercises.mask_words(ids, rate, torch.Generator().manual_seed(next(_calls)), v)
+    return mask_words(ids, rate, torch.Generator().manual_seed(next(_calls)), v)
 
 
 @pytest.mark.parametrize("wrong, hint", [

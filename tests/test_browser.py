@@ -313,9 +313,12 @@ def move_first_control(page, widget) -> str:
     if handle.count():
         handle.first.scroll_into_view_if_needed()
         handle.first.focus()
+        # a slider that starts at its right end moves left (noUiSlider's aria attributes say where it is)
+        now, most = (handle.first.get_attribute(f"aria-value{end}") for end in ("now", "max"))
+        key = "ArrowLeft" if now is not None and most is not None and float(now) >= float(most) else "ArrowRight"
         for _ in range(3):
-            page.keyboard.press("ArrowRight")
-        return "slider: ArrowRight x3"
+            page.keyboard.press(key)
+        return f"slider: {key} x3"
     text = widget.locator("input[type=text]")
     if text.count():
         text.first.fill("")

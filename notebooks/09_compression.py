@@ -455,7 +455,7 @@ print("mean grey level on the black background (0 = black, 255 = white): "
 # **Move the budget.** Each codec shows the first test digit at its best setting that fits
 # into that many bytes (or its cheapest, marked "over budget"), with its real size and
 # PSNR. JPEG is shown as whole files, so you can feel the header. (The figure updates in
-# place; a saved notebook without a kernel keeps only a note.)
+# place; in a saved notebook without a kernel a picture of how it starts stands in its place.)
 
 # %% slideshow={"slide_type": "subslide"}
 def one_digit_options(index: int = 0) -> dict[str, list[tuple[int, torch.Tensor]]]:

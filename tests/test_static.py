@@ -107,6 +107,22 @@ def test_the_renderer_draws_a_figure_as_plotly_shows_it():
     assert len(pictures[0].convert("RGB").getcolors(2**16)) > 5, "the picture is not blank"
 
 
+@pytest.mark.browser
+@pytest.mark.skipif(missing_browser() is not None and not required(), reason=f"no browser: {missing_browser()}")
+def test_the_renderer_works_where_an_asyncio_loop_is_running():
+    """As in a Jupyter kernel, or after a test runner left a loop running in this thread:
+    playwright's sync API refuses such a thread, so the renderer keeps its own."""
+    import asyncio
+
+    figure = json.loads(go.Figure(go.Bar(y=[1, 2])).to_json())
+
+    async def draw() -> bytes:
+        with static.FigureRenderer() as render:
+            return render(figure)
+
+    assert asyncio.run(draw()).startswith(b"\x89PNG")
+
+
 def test_chromium_is_the_one_named_else_none(monkeypatch, tmp_path):
     from course import browser
 

@@ -20,6 +20,7 @@ figure as it starts (:func:`snapshot_bundle`), which gets a PNG twin like any fi
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import json
 import os
 from pathlib import Path
@@ -145,43 +146,63 @@ class FigureRenderer:
     bytes (with a palette, :func:`compact_png`).
 
     Start-up takes a few seconds; each figure then about half a second. Use it as a
-    context manager, once for all the notebooks at hand.
+    context manager, once for all the notebooks at hand. Playwright's sync API refuses to
+    run where an asyncio loop is running (a Jupyter kernel, some test runners), so the
+    browser lives in a thread of its own and every call is handed to that thread.
     """
 
     def __init__(self) -> None:
+        self._thread: concurrent.futures.ThreadPoolExecutor | None = None
         self._playwright: Any = None
         self._browser: Any = None
         self._page: Any = None
         self.errors: list[str] = []
 
-    def __enter__(self) -> "FigureRenderer":
+    def _run(self, work: Callable[[], Any]) -> Any:
+        assert self._thread is not None, "use FigureRenderer as a context manager"
+        return self._thread.submit(work).result()
+
+    def _start(self) -> None:
         from playwright.sync_api import sync_playwright
 
         from course.browser import launch
 
         self._playwright = sync_playwright().start()
+        self._browser = launch(self._playwright)
+        self._page = self._browser.new_page()
+        self._page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        # A local page: nothing is fetched from anywhere.
+        self._page.set_content('<html><body><div id="figure"></div></body></html>')
+        self._page.add_script_tag(path=str(plotly_js()))
+
+    def _stop(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+        if self._playwright is not None:
+            self._playwright.stop()
+        self._browser = self._playwright = self._page = None
+
+    def __enter__(self) -> "FigureRenderer":
+        self._thread = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="figure-renderer")
         try:
-            self._browser = launch(self._playwright)
-            self._page = self._browser.new_page()
-            self._page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-            # A local page: nothing is fetched from anywhere.
-            self._page.set_content('<html><body><div id="figure"></div></body></html>')
-            self._page.add_script_tag(path=str(plotly_js()))
+            self._run(self._start)
         except BaseException:
             self.__exit__()
             raise
         return self
 
     def __call__(self, figure: dict) -> bytes:
-        url = self._page.evaluate(_DRAW, figure)
+        url = self._run(lambda: self._page.evaluate(_DRAW, figure))
         prefix = "data:image/png;base64,"
         if not url.startswith(prefix):
             raise RuntimeError(f"plotly.js did not draw a PNG: {url[:80]!r} {self.errors}")
         return compact_png(base64.b64decode(url[len(prefix):]))
 
     def __exit__(self, *exc: object) -> None:
-        if self._browser is not None:
-            self._browser.close()
-        if self._playwright is not None:
-            self._playwright.stop()
-        self._browser = self._playwright = self._page = None
+        if self._thread is None:
+            return
+        try:
+            self._run(self._stop)
+        finally:
+            self._thread.shutdown()
+            self._thread = None

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from course import speech
-from course.data import DownloadUnavailable
+from course.data import DataCacheWarning, DownloadUnavailable
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +58,43 @@ def test_the_cache_is_checked_and_rebuilt_when_damaged(tmp_path, monkeypatch, es
         arrays = {k: f[k] for k in f.files}
     arrays["waves"] = np.zeros_like(arrays["waves"])  # damaged, checksum no longer matches
     np.savez_compressed(path, **arrays)
-    again = speech.load("espeak-digits")
+    with pytest.warns(DataCacheWarning, match="checksum does not match"):
+        again = speech.load("espeak-digits")
     assert len(calls) == 2 and torch.equal(again.waves, espeak_digits.waves)
+
+
+def tiny_clips() -> dict[str, np.ndarray]:
+    return {"waves": np.arange(12, dtype=np.int16).reshape(3, 4), "speaker": np.array([0, 1, 2]),
+            "word": np.array([1, 1, 2]), "repetition": np.array([0, 0, 1])}
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty", "not a zip", "other keys", "a folder"])
+def test_any_damage_to_the_cached_copy_is_warned_and_made_again(tmp_path, damage):
+    path = tmp_path / "clips.npz"
+    speech._cached(path, tiny_clips)
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:50])
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "not a zip":
+        path.write_text("hello")
+    elif damage == "other keys":
+        np.savez_compressed(path, waves=np.zeros(3))
+    else:
+        path.unlink()
+        (path / "inside").mkdir(parents=True)
+    with pytest.warns(DataCacheWarning, match="damaged"):
+        arrays, digest = speech._cached(path, tiny_clips)
+    assert np.array_equal(arrays["waves"], tiny_clips()["waves"])
+    assert speech._cached(path, lambda: pytest.fail("a good copy is read, not made again"))[1] == digest
+
+
+def test_an_unwritable_data_folder_is_warned_and_used_without_a_copy(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.warns(DataCacheWarning, match="cannot be written"):
+        arrays, _ = speech._cached(blocker / "clips.npz", tiny_clips)
+    assert np.array_equal(arrays["word"], tiny_clips()["word"])
 
 
 def test_select_picks_speakers_and_repetitions(espeak_digits):

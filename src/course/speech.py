@@ -38,6 +38,7 @@ import os
 import tarfile
 import tempfile
 import urllib.request
+import warnings
 import wave
 from dataclasses import dataclass
 from functools import lru_cache
@@ -47,7 +48,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from course.data import DataIntegrityError, DownloadUnavailable, ensure_reachable
+from course.data import DataCacheWarning, DataIntegrityError, DownloadUnavailable, ensure_reachable, write_atomically
 from course.paths import data_dir
 
 SAMPLE_RATE = 16_000
@@ -259,27 +260,30 @@ def generate_espeak_digits() -> dict[str, np.ndarray]:
 
 
 def _cached(path: Path, make: Callable[[], dict[str, np.ndarray]]) -> tuple[dict[str, np.ndarray], str]:
-    """Arrays from ``path`` if their stored checksum matches, else made afresh and stored."""
+    """Arrays from ``path`` if their stored checksum matches, else made afresh and stored.
+
+    Any damage to the stored copy is reported with a :class:`course.data.DataCacheWarning`
+    and the copy is made again; where it cannot be written, the arrays are used without it.
+    """
     keys = ("waves", "speaker", "word", "repetition")
-    if path.is_file():
+    if path.exists() or path.is_symlink():
         try:
-            with np.load(path) as f:
+            with np.load(path, allow_pickle=False) as f:
                 arrays = {k: f[k] for k in keys}
                 stored = str(f["sha256"])
-            if arrays_sha256(*arrays.values()) == stored:
-                return arrays, stored
-        except (OSError, KeyError, ValueError):
-            pass  # damaged: make it again below
+            if arrays_sha256(*arrays.values()) != stored:
+                raise ValueError("its checksum does not match")
+            return arrays, stored
+        except Exception as error:  # noqa: BLE001 - whatever the damage, the copy is made again
+            warnings.warn(f"{path} is damaged ({type(error).__name__}: {error}); making it again.",
+                          DataCacheWarning, stacklevel=3)
     arrays = make()
     digest = arrays_sha256(*(arrays[k] for k in keys))
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp.npz")  # a name of its own:
-    try:                                                                             # two processes may write at once
-        with os.fdopen(fd, "wb") as f:
-            np.savez_compressed(f, sha256=np.array(digest), **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    try:
+        write_atomically(path, sha256=np.array(digest), **arrays)
+    except OSError as error:
+        warnings.warn(f"The data cache {path} cannot be written ({error}); the data set is used without it.",
+                      DataCacheWarning, stacklevel=3)
     return arrays, digest
 
 

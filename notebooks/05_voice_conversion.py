@@ -85,15 +85,19 @@ check_parameters(
     USE_CACHE=(USE_CACHE, boolean()),
     SMOKE=(SMOKE, boolean()),
 )
-# One epoch of one two-code model: about 2.4 s on one CPU core with 5 partners a clip, batches of 32;
-# the AdaIN model, the plain one and one more AdaIN model per other width in LEAK_WIDTHS.
-models = 2 + sum(width != CONTENT_DIM for width in LEAK_WIDTHS)
-budget = training_time(EPOCHS=(EPOCHS, models * epoch_cost(2.4, PARTNERS / 5, BATCH_SIZE, 32)),
-                       CLASSIFIER_EPOCHS=(CLASSIFIER_EPOCHS, (2 + len(LEAK_WIDTHS) + 1) * 0.2))  # judges, probes
+def training_budget():
+    """One epoch of one two-code model: about 2.4 s on one CPU core with 5 partners a clip, batches
+    of 32; the AdaIN model, the plain one and one more AdaIN model per other width in LEAK_WIDTHS;
+    each judge and probe about 0.2 s an epoch."""
+    models = 2 + sum(width != CONTENT_DIM for width in LEAK_WIDTHS)
+    return training_time(EPOCHS=(EPOCHS, models * epoch_cost(2.4, PARTNERS / 5, BATCH_SIZE, 32)),
+                         CLASSIFIER_EPOCHS=(CLASSIFIER_EPOCHS, (3 + len(LEAK_WIDTHS)) * 0.2))
+
+
+budget = training_budget()
 if SMOKE:  # after the checks, never instead of them: a smoke run only shortens training
     EPOCHS, PARTNERS, CLASSIFIER_EPOCHS, PITCH_PAIRS, LEAK_WIDTHS = 1, 1, 2, 4, [CONTENT_DIM, 32]
-    budget = training_time(EPOCHS=(EPOCHS, 3 * epoch_cost(2.4, PARTNERS / 5, BATCH_SIZE, 32)),
-                           CLASSIFIER_EPOCHS=(CLASSIFIER_EPOCHS, 5 * 0.2))
+    budget = training_budget()
 print(budget)
 
 # %% slideshow={"slide_type": "subslide"}

@@ -91,17 +91,21 @@ from course import data  # noqa: E402  (the registry: limits that depend on the 
 size = data.sizes(DATASET)  # known without loading the images
 require(size.image_shape == (1, 28, 28), f"DATASET = {DATASET!r}, but the codec is built for 28x28 images "
                                          f"and {DATASET} has {size.image_shape[1]}x{size.image_shape[2]}")
-# One epoch of the codec: about 2 s on one CPU core for mnist5k's 3,500 training images.
-per_epoch = epoch_cost(2.0, size.n_train / 3500, BATCH_SIZE)
-budget = training_time(BASE_EPOCHS=(BASE_EPOCHS, per_epoch),
-                       TUNE_EPOCHS=(TUNE_EPOCHS, sum(lam != BASE_LAMBDA for lam in LAMBDAS) * per_epoch))
+def training_budget():
+    """One epoch of the codec: about 2 s on one CPU core for mnist5k's 3,500 training images;
+    the base model, then each other λ fine-tuned."""
+    per_epoch = epoch_cost(2.0, size.n_train / 3500, BATCH_SIZE)
+    return training_time(BASE_EPOCHS=(BASE_EPOCHS, per_epoch),
+                         TUNE_EPOCHS=(TUNE_EPOCHS, sum(lam != BASE_LAMBDA for lam in LAMBDAS) * per_epoch))
+
+
+budget = training_budget()
 N_TEST = None  # every test image
 if SMOKE:  # after the checks, never instead of them
     BASE_EPOCHS, TUNE_EPOCHS, N_TEST = 1, 1, 200
     LAMBDAS = [LAMBDAS[0], BASE_LAMBDA, LAMBDAS[-1]]
     JPEG_QUALITIES, PCA_COMPONENTS, PCA_STEPS, WEBP_QUALITIES = [1, 10, 50], [96, 192], [0.5], [20, 80]
-    budget = training_time(BASE_EPOCHS=(BASE_EPOCHS, per_epoch),
-                           TUNE_EPOCHS=(TUNE_EPOCHS, sum(lam != BASE_LAMBDA for lam in LAMBDAS) * per_epoch))
+    budget = training_budget()
 print(budget)
 
 # %% slideshow={"slide_type": "skip"}

@@ -112,6 +112,14 @@ def test_every_lesson_has_a_page_in_lesson_order(built):
         assert text.count(f'<figure class="{site.FIGURE_CLASS}">') == count, page
 
 
+def test_the_glossary_is_a_page_that_lessons_link_to(built):
+    page = (built / "lessons" / "glossary.html").read_text()
+    assert "自编码器" in page and "autoencoder" in page
+    assert 'href="lessons/glossary.html"' in (built / "index.html").read_text()
+    linked = [stem for stem in LESSONS if 'href="glossary.html' in (built / "lessons" / f"{stem}.html").read_text()]
+    assert linked == LESSONS, f"lessons without a link to the glossary: {sorted(set(LESSONS) - set(linked))}"
+
+
 @pytest.mark.parametrize("stem", LESSONS)
 def test_each_lesson_page_links_its_ipynb_and_py(built, stem):
     text = (built / "lessons" / f"{stem}.html").read_text()

@@ -34,6 +34,8 @@ Each module's docstring says which lessons use it:
 - :mod:`course.params`      checking a notebook's parameters cell, limits between parameters, the training-time estimate
 - :mod:`course.env`         on/off environment switches (COURSE_OFFLINE): 1/true/yes/on, 0/false/no/off
 - :mod:`course.show`        render the source of the code a lesson is about
+- :mod:`course.prose`       sentences whose numbers come from the run, as Markdown (every lesson)
+- :mod:`course.diagrams`    block diagrams of the models, as SVG (every lesson)
 - :mod:`course.exercises`   exercises with automatic checks and hidden solutions, a module per lesson
 - :mod:`course.notebooks`   building and checking the paired notebooks (``make notebooks``)
 - :mod:`course.slides`      lecture mode: slide metadata, offline reveal.js slides (``make slides``), warming the cache (``make warm``)

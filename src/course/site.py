@@ -2,7 +2,7 @@
 
 ``python -m course.site`` writes ``build/site/`` (open ``build/site/index.html``; it works
 from a folder, offline): the README as the home page, then one page per lesson in
-lesson order, with a sidebar, search, and links to each lesson's ``.ipynb`` and ``.py``.
+lesson order and the glossary (``notebooks/glossary.md``), with a sidebar, search, and links to each lesson's ``.ipynb`` and ``.py``.
 Nothing is re-executed: the pages show the outputs saved by ``make notebooks``.
 
 The tool is Sphinx with myst-nb (notebooks as pages) and the book theme, all from pip:
@@ -39,6 +39,7 @@ from course.paths import project_root
 from course.static import PLOTLY, PNG, SNAPSHOT_KEY, figure_size, plotly_js
 
 TITLE = "Autoencoders, hands on"
+GLOSSARY = Path("glossary.md")  # notebooks/glossary.md: the English–Chinese glossary, a page of its own
 FIGURE_CLASS = "course-figure"
 WIDGET_CAPTION = ("The lesson's widget as it starts. Run the notebook in JupyterLab to move "
                   "its controls and watch the figure change.")
@@ -153,7 +154,7 @@ def home_page(readme: str, stems: list[str]) -> str:
         return f"[`{stem}`](lessons/{stem}.ipynb)" if stem in stems else match.group(0)
 
     text = re.sub(r"`(\d\d_[a-z0-9_]+)`", link, readme)
-    toc = "\n".join(f"lessons/{stem}" for stem in stems)
+    toc = "\n".join([*(f"lessons/{stem}" for stem in stems), f"lessons/{GLOSSARY.stem}"])
     return f"{text.rstrip()}\n\n```{{toctree}}\n:hidden:\n:caption: Lessons\n\n{toc}\n```\n"
 
 
@@ -176,6 +177,8 @@ def stage(root: Path, staging: Path) -> dict[str, int]:
         nb = nbformat.read(ipynb, as_version=4)
         figures[stem] = page_notebook(nb, stem, extra / "_figures")
         nbformat.write(nb, pages / "lessons" / ipynb.name)
+    # the glossary sits beside the lessons, so their links to glossary.md work here as in JupyterLab
+    shutil.copy2(root / "notebooks" / GLOSSARY.name, pages / "lessons" / GLOSSARY.name)
     shutil.copy2(plotly_js(), static / "plotly.min.js")
     (static / "course-site.js").write_text(_JS)
     (static / "course-site.css").write_text(_CSS)
@@ -240,6 +243,7 @@ def inputs(root: Path | None = None) -> list[Path]:
     root = root or project_root()
     here = Path(__file__).parent
     return [root / "README.md", *sorted((root / "notebooks").glob("[0-9][0-9]_*.*")),
+            root / "notebooks" / GLOSSARY.name,
             here / "site.py", here / "static.py"]
 
 

@@ -52,7 +52,9 @@ class Exercise:
     """A task, a checker that raises ``AssertionError`` with a hint, and a solution.
 
     ``reference`` is a worked solution in code (shown as its source); ``answer`` is a
-    solution in words (shown as Markdown). One of the two is given.
+    solution in words (shown as Markdown). One of the two is given. ``mistakes`` are
+    plausible wrong answers (a code exercise's typical slips) that the checker must reject:
+    the tests feed every one of them, so a checker that lets anything pass fails.
     """
 
     name: str
@@ -62,6 +64,7 @@ class Exercise:
     reference: Callable[..., Any] | None = None
     answer: str | None = None
     kind: str = "code"
+    mistakes: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -107,7 +110,12 @@ def prediction(name: str, lesson: str, question: str, correct: float | str, why:
             f"{'too high' if guess > float(correct) else 'too low'}: run the next cell and look again")
 
     task = question + (f" Answer with one of {', '.join(map(repr, choices))}." if choices else "")
-    return Exercise(name, lesson, task, checker, answer=f"{correct}. {why}", kind="predict")
+    if choices:
+        mistakes = tuple(c for c in choices if c != correct)
+    else:
+        miss = 2 * tolerance + 1 + abs(float(correct))
+        mistakes = (float(correct) + miss, float(correct) - miss, str(correct))
+    return Exercise(name, lesson, task, checker, answer=f"{correct}. {why}", kind="predict", mistakes=mistakes)
 
 
 def explanation(name: str, lesson: str, question: str, key_ideas: Sequence[Sequence[str]],
@@ -127,4 +135,5 @@ def explanation(name: str, lesson: str, question: str, key_ideas: Sequence[Seque
         assert not missing, (f"{len(missing)} of {len(key_ideas)} key ideas are missing; think about "
                              + " and ".join(f"'{words[0]}'" for words in missing))
 
-    return Exercise(name, lesson, question, checker, answer=model_answer, kind="explain")
+    mistakes = ("", "I am not sure.", " ".join(words[0] for words in key_ideas[:-1]) or "no idea")
+    return Exercise(name, lesson, question, checker, answer=model_answer, kind="explain", mistakes=mistakes)

@@ -1,11 +1,11 @@
 """Lecture mode (course.slides): slide metadata, static slides, warming the cache, and the
-slides in a browser (``pytest -m browser``: static slides in Chromium, RISE in JupyterLab)."""
+slides in a browser (``pytest -m browser``: the static slides in Chromium; the live slideshow
+in JupyterLab is tested with the other JupyterLab tests, in tests/test_browser.py)."""
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import tomllib
 from pathlib import Path
 
@@ -138,13 +138,15 @@ def test_jupytext_keeps_slide_metadata_in_the_py():
     assert 'slideshow={"slide_type": "slide"}' in text
 
 
-def test_rise_is_installed_and_enabled_where_make_lab_runs():
-    """``make lab`` installs the pinned ``jupyterlab-rise``: its JupyterLab extension and the
-    server extension that serves the slideshow are there and switched on."""
+def test_the_slideshows_are_installed_and_enabled_where_make_lab_runs():
+    """``make lab`` installs the pinned ``jupyterlab-slideshow`` (the live slides whose
+    widgets work) and ``jupyterlab-rise``: their JupyterLab extensions, and RISE's server
+    extension that serves its slideshow, are there and switched on."""
     import sys
 
     prefix = Path(sys.prefix)
-    assert (prefix / "share" / "jupyter" / "labextensions" / "jupyterlab-rise" / "package.json").is_file()
+    for extension in ("jupyterlab-slideshow", "jupyterlab-rise"):
+        assert (prefix / "share" / "jupyter" / "labextensions" / extension / "package.json").is_file(), extension
     config = json.loads((prefix / "etc" / "jupyter" / "jupyter_server_config.d" / "jupyterlab_rise.json").read_text())
     assert config["ServerApp"]["jpserver_extensions"]["jupyterlab_rise"] is True
 
@@ -313,78 +315,3 @@ def test_static_slides_step_through_with_the_keyboard(lesson, tmp_path):
     assert len(seen) == total, f"{lesson}: stepped through {len(seen)} of {total} slides"
     assert errors == [], f"{lesson}: browser console: {errors}"
     assert too_big == [], f"{lesson}: figures or tables past the bottom of a 1280x720 slide: {too_big}"
-
-
-RISE_LESSON = "00_start_here"  # the quickest lesson to run at its defaults
-RISE_WIDGET_CELL = "widgets.image_browser("  # its first lesson widget with a control
-PRESENT = "() => Array.from(document.querySelectorAll('.reveal .slides section.present')).pop()"
-
-
-@pytest.mark.browser
-def test_rise_slideshow_starts_from_its_command_and_its_widget_redraws(tmp_path):
-    """JupyterLab (as ``make lab`` starts it): run lesson 00, start RISE's slideshow from its
-    command, step with the keyboard to the slide of the lesson's widget, run it there,
-    move its slider and see its figure's data change."""
-    reason = browser_missing()
-    if reason:
-        pytest.skip(reason)
-    import test_browser as tb  # the browser tests' JupyterLab machinery (skips without a browser)
-    from playwright.sync_api import sync_playwright
-
-    from course.browser import launch
-
-    root = tmp_path / "lab"
-    tb.copy_lessons(root / "notebooks")
-    lab = tb.start_lab(root, cache=tmp_path / "checkpoints")
-    shots = slides_screenshot_dir()
-    errors: list[str] = []
-    try:
-        with sync_playwright() as playwright:
-            browser = launch(playwright)
-            try:
-                context = browser.new_context(viewport={"width": 1280, "height": 720})
-                page = context.new_page()
-                page.on("console", lambda m: m.type == "error" and errors.append(f"lab: {m.text}"))
-                tb.open_notebook(page, lab, f"notebooks/{RISE_LESSON}.ipynb")
-                assert tb.run_all_cells(page) == []
-                with context.expect_page(timeout=60_000) as opened:
-                    page.evaluate("() => window.jupyterapp.commands.execute('RISE:slideshow')")
-                rise = opened.value
-                rise.on("console", lambda m: m.type == "error" and errors.append(f"rise: {m.text}"))
-                rise.wait_for_selector(".reveal .slides section.present", state="attached", timeout=120_000)
-                assert re.search(rf"/rise/notebooks/{RISE_LESSON}\.ipynb", rise.url)
-                rise.mouse.click(640, 300)  # focus the slideshow, as a presenter's first click does
-                rise.keyboard.press("Home")
-                for _ in range(200):
-                    on_it = rise.evaluate(f"src => Array.from(({PRESENT})().querySelectorAll('.jp-CodeCell'))"
-                                          ".some(c => c.innerText.includes(src))", RISE_WIDGET_CELL)
-                    if on_it:
-                        break
-                    rise.keyboard.press("Space")
-                    rise.wait_for_timeout(200)
-                assert on_it, "no slide shows the lesson's widget cell"
-                rise.keyboard.press("Shift+Enter")  # RISE runs the cell it selected on the slide
-                widget = rise.locator("section.present .course-lesson-widget").filter(
-                    has=rise.locator(tb.CONTROLS)).first
-                try:
-                    widget.wait_for(state="attached", timeout=60_000)
-                except Exception:
-                    rise.screenshot(path=str(shots / "rise-widget.png"))
-                    cell = rise.evaluate(f"src => Array.from(({PRESENT})().querySelectorAll('.jp-CodeCell'))"
-                                         ".find(c => c.innerText.includes(src)).innerText", RISE_WIDGET_CELL)
-                    if "[interactive widget" in cell:
-                        pytest.xfail("jupyterlab-rise 0.43.1 renders no ipywidgets 8 widget (upstream "
-                                     "jupyterlab-contrib/rise#119, #126): the slide shows the widget's text "
-                                     f"placeholder; console: {sorted(set(errors))[:5]}")
-                    raise
-                widget.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
-                before = widget.evaluate(tb.FIGURE_DATA)
-                moved = tb.move_first_control(rise, widget)
-                rise.wait_for_function(f"([w, before]) => ({tb.FIGURE_DATA})(w) !== before",
-                                       arg=[widget.element_handle(), before], timeout=60_000)
-                rise.screenshot(path=str(shots / "rise-widget.png"))
-                assert moved
-            finally:
-                browser.close()
-    finally:
-        tb.stop_lab(lab)

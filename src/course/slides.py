@@ -1,8 +1,10 @@
 """Lecture mode: every lesson as slides, with every model already trained. Used by all lessons.
 
-A teacher prepares a lecture with ``make warm`` and presents with RISE (the
-``jupyterlab-rise`` extension: a lesson's slides, live, in JupyterLab) or with the
-static slides of ``make slides``.
+A teacher prepares a lecture with ``make warm`` and presents live in JupyterLab with the
+``jupyterlab-slideshow`` extension (the notebook itself becomes the slides, so its widgets
+work; ``jupyterlab-rise`` is installed too, but renders no ipywidgets 8 widget), or with
+the static slides of ``make slides``. Both live slideshows read the ``slideshow``
+metadata written here.
 
 - :func:`slide_types` decides each cell's ``slideshow`` metadata from the cells alone:
   the lesson's title and each ``##`` section open a slide, ``###`` and each step of a

@@ -93,6 +93,12 @@ def test_home_page_links_lessons_and_lists_them_in_order():
     assert "[`01_basics`](lessons/01_basics.ipynb)" in text
     assert "`07_text`" in text and "lessons/07_text" not in text
     assert text.index("lessons/00_start\n") < text.index("lessons/01_basics\n")
+    assert "lessons/glossary\n" in text
+
+
+def test_the_readme_link_to_the_glossary_points_at_its_page():
+    text = site.home_page("See [the glossary](notebooks/glossary.md).", [])
+    assert "[the glossary](lessons/glossary.md)" in text
 
 
 def test_mathematics_becomes_mathml():

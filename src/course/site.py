@@ -154,6 +154,7 @@ def home_page(readme: str, stems: list[str]) -> str:
         return f"[`{stem}`](lessons/{stem}.ipynb)" if stem in stems else match.group(0)
 
     text = re.sub(r"`(\d\d_[a-z0-9_]+)`", link, readme)
+    text = text.replace(f"](notebooks/{GLOSSARY.name})", f"](lessons/{GLOSSARY.name})")  # a page here
     toc = "\n".join([*(f"lessons/{stem}" for stem in stems), f"lessons/{GLOSSARY.stem}"])
     return f"{text.rstrip()}\n\n```{{toctree}}\n:hidden:\n:caption: Lessons\n\n{toc}\n```\n"
 

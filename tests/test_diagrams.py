@@ -31,6 +31,16 @@ def test_side_nodes_with_a_comparison_add_a_dashed_arrow():
     assert {"loss", "KL", "probe"} <= set(texts(root))
 
 
+def test_a_side_node_can_feed_the_chain():
+    root = parse(flow("content", "decoder", "speech", kinds="dgd",
+                      above={"decoder": ("speaker code", "c", None, "into")}))
+    lines = root.findall(f"{SVG}line")
+    feed = [line for line in lines if float(line.get("y1")) < float(line.get("y2"))]  # drawn downwards
+    assert len(feed) == 1 and abs(float(feed[0].get("x2")) - float(feed[0].get("x1"))) < 1e-6
+    with pytest.raises(ValueError, match="'into'"):
+        flow("x", "y", above={"y": ("z", "c", None, "out")})
+
+
 def test_nodes_do_not_overlap_and_fit_in_the_picture():
     diagram = flow("a long input sentence", "masking", "encoder", "words", kinds="doed",
                    above={"masking": [("one side node", "l"), ("another side node", "l")]},

@@ -126,8 +126,8 @@ def _arrow(x1: float, y1: float, x2: float, y2: float, dashed: bool = False) -> 
             f'stroke-width="1.8" marker-end="url(#head)"{dash}/>')
 
 
-def _sides(spec: Mapping[str, Side] | None, labels: Sequence[str]) -> list[tuple[str, str, str, str | None]]:
-    """(main label, side label, kind, other main label or None) for every side node."""
+def _sides(spec: Mapping[str, Side] | None, labels: Sequence[str]) -> list[tuple[str, str, str, str | None, bool]]:
+    """(main label, side label, kind, other main label or None, feeds the anchor) for every side node."""
     out = []
     for anchor, entries in (spec or {}).items():
         if anchor not in labels:
@@ -137,11 +137,14 @@ def _sides(spec: Mapping[str, Side] | None, labels: Sequence[str]) -> list[tuple
         for entry in entries:
             label, kind, *rest = entry
             other = rest[0] if rest else None
+            into = len(rest) > 1 and rest[1] == "into"
+            if len(rest) > 1 and not into:
+                raise ValueError(f"{label!r}: the fourth element can only be 'into', not {rest[1]!r}")
             if kind not in KINDS:
                 raise ValueError(f"unknown node kind {kind!r}; kinds: {''.join(KINDS)}")
             if other is not None and other not in labels:
                 raise ValueError(f"{label!r} links to {other!r}, which is not in the chain")
-            out.append((anchor, label, kind, other))
+            out.append((anchor, label, kind, other, into))
     return out
 
 
@@ -153,7 +156,9 @@ def flow(*labels: str, kinds: str | None = None, caption: str | None = None,
     networks alternate (``"dndnd…"``). ``above`` and ``below`` attach side nodes to nodes
     of the chain: ``{anchor: (label, kind)}`` draws an arrow from the anchor to the side
     node; ``{anchor: (label, kind, other)}`` also draws a dashed arrow from the chain node
-    ``other`` to it (a loss that compares the output with the input). A list of such
+    ``other`` to it (a loss that compares the output with the input);
+    ``{anchor: (label, kind, None, "into")}`` turns the solid arrow round, so the side node
+    feeds the anchor (a second input: a speaker code into a decoder). A list of such
     tuples attaches several. Labels are unique within the chain; ``"\\n"`` breaks a line.
     """
     if len(labels) < 2:
@@ -175,12 +180,12 @@ def flow(*labels: str, kinds: str | None = None, caption: str | None = None,
         x += width + GAP
     right_edge = x - GAP + PAD
 
-    side_nodes: list[tuple[Node, Node, Node | None, int]] = []
+    side_nodes: list[tuple[Node, Node, Node | None, int, bool]] = []
     for direction, entries in ((-1, ups), (1, downs)):
-        for i, (anchor, label, kind, other) in enumerate(entries):
+        for anchor, label, kind, other, into in entries:
             width = text_width(label) + (40 if kind in "eglo" else 24)
             node = Node(label, kind, main[anchor].x, top + direction * SIDE, width)
-            side_nodes.append((node, main[anchor], main[other] if other else None, direction))
+            side_nodes.append((node, main[anchor], main[other] if other else None, direction, into))
     # keep side nodes in the picture and apart from each other on their row
     for direction in (-1, 1):
         row = sorted((s for s in side_nodes if s[3] == direction), key=lambda s: s[0].x)
@@ -196,12 +201,16 @@ def flow(*labels: str, kinds: str | None = None, caption: str | None = None,
     nodes = list(main.values())
     for a, b in zip(nodes, nodes[1:]):
         parts.append(_arrow(a.right + 2, a.y, b.left - 4, b.y))
-    for node, anchor, other, direction in side_nodes:
+    for node, anchor, other, direction, into in side_nodes:
         half = ROW_HEIGHT / 2 + 6
-        parts.append(_arrow(anchor.x, anchor.y + direction * half, node.x, node.y - direction * (half + 2)))
+        if into:
+            parts.append(_arrow(node.x, node.y - direction * half, anchor.x, anchor.y + direction * (half + 2)))
+        else:
+            parts.append(_arrow(anchor.x, anchor.y + direction * half, node.x, node.y - direction * (half + 2)))
         if other is not None:
-            parts.append(_arrow(other.x, other.y + direction * half, node.x - direction * 0 + (
-                -node.width / 4 if other.x < node.x else node.width / 4), node.y - direction * (half + 2), dashed=True))
+            toward = -node.width / 4 if other.x < node.x else node.width / 4  # the side it comes from
+            parts.append(_arrow(other.x, other.y + direction * half, node.x + toward,
+                                node.y - direction * (half + 2), dashed=True))
     for node in nodes + [s[0] for s in side_nodes]:
         parts += [_shape(node), _text(node)]
     if caption:

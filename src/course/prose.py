@@ -34,8 +34,8 @@ def render(template: str, **values: Any) -> str:
     return template.format(**values)
 
 
-def say(template: str, **values: Any) -> Markdown:
-    """Display the sentence, its numbers filled in from ``values``, as Markdown; return it."""
-    text = Markdown(render(template, **values))
-    display(text)
-    return text
+def say(template: str, **values: Any) -> None:
+    """Display the sentence, its numbers filled in from ``values``, as Markdown.
+
+    It returns nothing, so a cell that ends with it shows the sentence once."""
+    display(Markdown(render(template, **values)))

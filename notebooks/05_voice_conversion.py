@@ -24,24 +24,30 @@
 # conversion**, the lecture's example of feature disentanglement, and nobody ever tells
 # the model what a word or a speaker is: it is only trained to rebuild its input.
 #
-# By the end of this lesson you will be able to:
+# **You will be able to**
 #
-# 1. turn speech into a **log-mel spectrogram** and back into sound with **Griffin-Lim**,
-#    and hear what that round trip costs;
-# 2. build **AdaIN-VC** (Chou, Yeh and Lee, 2019) from the code that runs: a content
-#    encoder whose **instance normalisation** wipes out the voice, a speaker encoder that
-#    **averages over time**, a decoder that puts a voice back with **adaptive instance
-#    normalisation**;
-# 3. **measure** a conversion instead of only listening to it: two classifiers trained on
-#    real speech say whose voice and which word they hear, next to a plain autoencoder
-#    with the same two codes and no normalisation;
-# 4. convert any clip to any voice in a widget, including voices the model never heard;
-# 5. watch it fail: a content code that is too wide lets the voice leak through it.
+# * turn speech into a **log-mel spectrogram** and back into sound with **Griffin-Lim**,
+#   and hear what that round trip costs;
+# * build **AdaIN-VC** (Chou, Yeh and Lee, 2019) from the code that runs: a content
+#   encoder whose **instance normalisation** wipes out the voice, a speaker encoder that
+#   **averages over time**, a decoder that puts a voice back with **adaptive instance
+#   normalisation**;
+# * **measure** a conversion instead of only listening to it: two classifiers trained on
+#   real speech say whose voice and which word they hear, next to a plain autoencoder
+#   with the same two codes and no normalisation;
+# * convert any clip to any voice in a widget, including voices the model never heard;
+# * watch it fail, and measure how: a content code that is too wide lets the voice leak
+#   through it.
 #
 # **Prerequisites:** lessons 01 (autoencoders, `fit`) and 04 (disentanglement). No audio
 # background: every step from sound to numbers is shown.
-# **Time:** about two minutes on a 2-core laptop CPU, seconds on a GPU; trained models are
-# cached (lesson 00), so a second run takes seconds. Wear headphones for the audio.
+#
+# **Time:** about two minutes of computing at the default parameters on a 2-core laptop
+# CPU (about 100 CPU-seconds; seconds on a GPU); trained models are cached (lesson 00),
+# so a second run takes seconds. Reading, listening and playing: about an hour. Wear
+# headphones for the audio.
+#
+# **Key terms 关键词** ([glossary 术语表](glossary.md)): voice conversion 语音转换 · feature disentanglement 特征解耦 · speaker 说话人 · content 内容 · content encoder 内容编码器 · speaker encoder 说话人编码器 · instance normalization 实例归一化 · adaptive instance normalization (AdaIN) 自适应实例归一化 · log-mel spectrogram 对数梅尔声谱图 · vocoder 声码器 · one-shot conversion 单样本转换
 
 # %% slideshow={"slide_type": "skip"} tags=["parameters"]
 DATASET = "espeak-digits"  # a name from course.speech.names(); offline: "espeak-digits"
@@ -108,7 +114,9 @@ from IPython.display import Audio, display
 from course import exercises, plots, speech
 from course.classifier import accuracy
 from course.device import get_device, seed_everything
+from course.diagrams import flow
 from course.models import count_parameters
+from course.prose import say
 from course.results import check_claim, record_results
 from course.show import show_source
 from course.train import classification_loss, fit, predict
@@ -243,7 +251,20 @@ check_claim("both classifiers score at least 0.95 on real held-out clips", min(s
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. The model: AdaIN-VC
 #
-# The trick is where each code gets its information.
+# The trick is where each code gets its information. Two encoders read two clips: the
+# content encoder the clip whose words we keep, the speaker encoder a clip of the voice we
+# want. The decoder rebuilds speech from the content code, with the speaker code setting
+# the statistics of every layer. In training both clips are of the same speaker; to
+# convert, swap in another speaker's clip:
+
+# %% slideshow={"slide_type": "subslide"}
+flow("A says “seven”", "content encoder\n(instance norm)", "content code\nof A", "decoder\n(AdaIN)",
+     "“seven” in\nB's voice", kinds="decgd",
+     above={"decoder\n(AdaIN)": ("speaker code of B ← speaker encoder ← another clip of B", "c", None, "into")},
+     below={"“seven” in\nB's voice": ("training (B = A):\nL1 loss to A's clip", "l", "A says “seven”")},
+     caption="AdaIN-VC: swap the speaker code, keep the content code")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 #
 # **Instance normalisation** takes each channel of one clip and sets its mean over time to
 # 0 and its spread to 1. Whatever is *constant through a clip* (a channel that is always
@@ -402,13 +423,12 @@ self_score = score_conversions(speaker_clf, word_clf, rebuilt, clips.speaker[tes
                                clips.word[test_clips])
 print(f"AdaIN-VC rebuilding clips in their own voice: recognised as their own speaker {self_score.target_top1:.2f}, "
       f"word kept {self_score.content_kept:.2f}")
+say("So even a clip rebuilt in its *own* voice is recognised as its own speaker in only {own:.0%} of cases (the real "
+    "clips: {real:.0%}): the small model's outputs are blurred, and the classifier was trained on sharp real "
+    "spectrograms. That is why \"target > source\" is the measure to trust: it asks which way the voice moved, not "
+    "whether it arrived at a sharp copy.", own=self_score.target_top1, real=speaker_acc)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# So even a clip rebuilt in its *own* voice is recognised as its own speaker only that
-# often: the small model's outputs are blurred, and the classifier was trained on sharp
-# real spectrograms. That is why "target > source" is the measure to trust: it asks which
-# way the voice moved, not whether it arrived at a sharp copy.
-#
 # **Pitch** tells the same story in hertz. For `PITCH_PAIRS` conversions between voices
 # at least 4 semitones apart (a third of an octave), measure the pitch of the converted
 # audio by autocorrelation and see how far it moved from the source's toward the target's.
@@ -464,7 +484,7 @@ explorer = ConversionExplorer(adain_vc, clips, spectrograms, test_clips, referen
 explorer.widget
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 8. What goes wrong: a content code that is too wide
+# ## What goes wrong: a content code that is too wide
 #
 # Instance normalisation removes what is constant in each channel, not everything about
 # the voice: the *pattern across channels* in one frame still says something about the
@@ -518,21 +538,30 @@ print(f"In this run, {leaks_more} of the {len(wider)} wider content codes carry 
       f"clearly worse.")
 print(f"Without instance normalisation (plain AE, {CONTENT_DIM} channels) the content code names the speaker in "
       f"{leak_plain:.0%} of clips.")
+widest = max(leak, key=lambda r: r["content width"])
+check_claim(f"the widest content code ({widest['content width']} channels) names the speaker more often than the "
+            f"{narrow['content width']}-channel one", widest["speaker from content code"] > narrow["speaker from content code"],
+            f"{widest['speaker from content code']:.2f} vs {narrow['speaker from content code']:.2f}", smoke=SMOKE)
+check_claim("instance normalisation leaves less of the speaker in the content code than the plain autoencoder's",
+            narrow["speaker from content code"] < leak_plain,
+            f"{narrow['speaker from content code']:.2f} vs {leak_plain:.2f} (chance {1 / len(clips.speakers):.2f})",
+            smoke=SMOKE)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# Read the two measures together. A probe that names the speaker from the content code is
-# the direct measure of a leak: chance is one in twenty, and anything above says the
-# content code is not free of the voice, even with instance normalisation (which removes
-# what is constant in each channel, not the pattern across channels). The conversions show
-# the consequence: whatever the content code carries of the source's voice, the decoder
-# can use, and the target's speaker code has less to say. How much worse a wide code
-# converts varies a lot from one training run to the next (try another `SEED`): some wide
-# models still convert, others hardly at all. A wide code does not force a leak, it leaves
-# room for one, and whether training uses that room is luck. AutoVC (Qian et al., 2019)
-# makes the same point with a bottleneck alone: too wide and the voice leaks, too narrow
-# and the words are lost. The plain autoencoder's row shows what no normalisation at all
-# leaves in the code.
-#
+# %% slideshow={"slide_type": "subslide"}
+say("Read the two measures together. A probe that names the speaker from the content code is the direct measure "
+    "of a leak: chance is one in {n_speakers}, and the {narrow_width}-channel code of AdaIN-VC is named in "
+    "{narrow_leak:.0%} of test clips: not free of the voice, even with instance normalisation (which removes what is "
+    "constant in each channel, not the pattern across channels). The conversions show the consequence: whatever "
+    "the content code carries of the source's voice, the decoder can use, and the target's speaker code has less "
+    "to say; in this run, wider codes that convert clearly worse: {worse} of {n_wider}. How much worse varies from "
+    "one training run to another (try another `SEED`): a wide code does not force a leak, it leaves room for one, "
+    "and whether training uses that room is partly luck. AutoVC (Qian et al., 2019) makes the same point with a "
+    "bottleneck alone: too wide and the voice leaks, too narrow and the words are lost. The plain autoencoder's "
+    "row shows what no normalisation at all leaves in the code: the speaker is named in {plain_leak:.0%} of clips.",
+    n_speakers=len(clips.speakers), narrow_width=narrow["content width"],
+    narrow_leak=narrow["speaker from content code"], worse=converts_worse, n_wider=len(wider), plain_leak=leak_plain)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
 # **Predict before you run.** A hidden layer `h` `(N, C, T)` of the content encoder goes
@@ -635,7 +664,7 @@ record_results("05_voice_conversion", figures, smoke=SMOKE)
 #   survives blurred outputs: "target > source" asks which way the voice moved.
 # * The same two codes without the normalisation convert far less often toward the
 #   target: nothing stops its content code from carrying the voice, and the probe of
-#   section 8 measures how much of it does.
+#   "What goes wrong" measures how much of it does.
 # * **Bottlenecks decide disentanglement.** The width of the content code limits how much
 #   of the voice can leak into it; a one-word speaker reference could carry the word.
 #   Both leaks are handled by design (a narrow code, another clip as reference), not by a loss.
@@ -657,7 +686,7 @@ record_results("05_voice_conversion", figures, smoke=SMOKE)
 #   Fourier transform.* IEEE Transactions on Acoustics, Speech, and Signal Processing 32(2).
 # * Nathanaël Perraudin, Peter Balazs and Peter L. Søndergaard (2013). *A fast Griffin-Lim
 #   algorithm.* IEEE WASPAA.
-# * Hung-yi Lee, *Machine Learning* lecture "Auto-encoder" (feature disentanglement and
+# * Hung-yi Lee (李宏毅), *Machine Learning* lecture "Auto-encoder" (feature disentanglement and
 #   voice conversion), National Taiwan University.
 # * Pete Warden (2018). *Speech Commands: A Dataset for Limited-Vocabulary Speech
 #   Recognition.* arXiv:1804.03209 (the online data set).

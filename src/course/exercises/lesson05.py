@@ -49,6 +49,22 @@ def _check_adain(answer: Callable[..., Any]) -> None:
                          "over time; compute mean and std over dim 2 with keepdim=True")
 
 
+def _no_normalisation(h: torch.Tensor, scale: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    """Wrong: scales and shifts without removing the clip's own statistics first."""
+    return h * scale[:, :, None] + shift[:, :, None]
+
+
+def _over_channels(h: torch.Tensor, scale: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    """Wrong: normalises each frame over the channels (dim 1) instead of each channel over time."""
+    normalised = (h - h.mean(1, keepdim=True)) / h.std(1, keepdim=True, unbiased=False)
+    return normalised * scale[:, :, None] + shift[:, :, None]
+
+
+def _mean_only(h: torch.Tensor, scale: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    """Wrong: removes each channel's mean over time but keeps its spread."""
+    return (h - h.mean(2, keepdim=True)) * scale[:, :, None] + shift[:, :, None]
+
+
 EXERCISES = [
     prediction(
         "05-what-instance-norm-removes", LESSON,
@@ -66,7 +82,7 @@ EXERCISES = [
         "05-adain", LESSON,
         "Write adain(h, scale, shift): normalise each channel of each clip of h (N, C, T) over time "
         "(mean 0, standard deviation 1, dim 2), then multiply by scale and add shift, both (N, C).",
-        _check_adain, adain),
+        _check_adain, adain, mistakes=(_no_normalisation, _over_channels, _mean_only)),
     explanation(
         "05-why-another-clip", LESSON,
         "In training, the speaker encoder is given another clip of the same speaker saying another word, "

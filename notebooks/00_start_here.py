@@ -30,14 +30,33 @@
 # | **04 feature disentanglement** | one latent dimension, one factor; beta-VAE and latent sliders |
 # | **05 voice conversion** | split content from speaker, recombine, listen |
 # | **06 discrete latents and VQ-VAE** | binary and one-hot codes; a codebook and its dead codes |
-# | 07 text as representation | a code made of words, and why it is unreadable |
+# | **07 text as representation** | a code made of words: unreadable alone, readable with a discriminator |
 # | **08 VAE** | the decoder as a generator: sampling, interpolation, the KL weight |
 # | **09 compression** | the autoencoder as a lossy codec, next to JPEG, in real bytes |
 # | **10 anomaly detection** | train on normal data, flag what reconstructs badly; thresholds and costs |
 #
 # Lessons in bold are in this folder already; the others are on their way. Each lesson
 # is a notebook `NN_name.ipynb` (with outputs, open it first) paired with `NN_name.py`
-# (the same notebook as a plain Python file: what you edit, diff and review).
+# (the same notebook as a plain Python file: what you edit, diff and review). The course
+# follows Hung-yi Lee's (李宏毅) lectures "Auto-encoder" and "Anomaly Detection"; the
+# [glossary 术语表](glossary.md) gives every term in English and Chinese.
+#
+# **You will be able to**
+#
+# * check your setup: versions, the device the course computes on, where it keeps files;
+# * load a data set from the course's registry and say what its train, val and test
+#   splits are for;
+# * change a lesson's parameters, in the notebook or from a terminal, and read the
+#   one-line error a wrong value gives;
+# * use the checkpoint cache, and say what makes it train again;
+# * seed a run so that it can be repeated to the last bit.
+#
+# **Prerequisites:** Python and a first look at PyTorch tensors; no machine learning yet
+# (lesson 01 starts there).
+#
+# **Time:** about 15 s of computing on a 2-core laptop CPU; reading and trying things: 20 minutes.
+#
+# **Key terms 关键词** ([glossary 术语表](glossary.md)): parameter 参数 · training set 训练集 · validation set 验证集 · test set 测试集 · checkpoint 检查点 · cache 缓存 · random seed 随机种子
 
 # %% slideshow={"slide_type": "skip"} tags=["parameters"]
 DATASET = "mnist5k"  # the data set to look at; see the table of data sets below
@@ -77,10 +96,12 @@ import sklearn
 import torch
 import torchvision
 
-from course import checkpoints, paths, plots, widgets
+from course import checkpoints, exercises, paths, plots, widgets
 from course.device import describe_device, get_device, seed_everything
+from course.diagrams import flow
 from course.models import MLPAutoencoder
-from course.params import ParameterError
+from course.params import ParameterError, check_unknown
+from course.prose import say
 from course.results import check_claim, record_results
 from course.show import show_source
 from course.train import fit
@@ -144,6 +165,17 @@ widgets.image_browser(ds.test, ds.classes)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Parameters: change a run without editing code
 #
+# Every lesson runs the same way: parameters in, values checked, models trained (or
+# loaded from the cache), claims checked, figures recorded.
+
+# %% slideshow={"slide_type": "subslide"}
+flow("parameters", "check_parameters", "fit", "trained model", "check_claim", "results",
+     kinds="dondod",
+     above={"check_parameters": ("ParameterError: one line", "l")},
+     below={"fit": ("checkpoint cache", "d", "trained model")},
+     caption="How a lesson runs: a wrong value stops at the check, a model trained before comes from the cache")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The first code cell of every lesson is tagged `parameters`. Its defaults run on a
 # 2-core CPU in the time the lesson promises. Change them in place and re-run, or from a
 # terminal run a whole lesson with other values:
@@ -155,13 +187,7 @@ widgets.image_browser(ds.test, ds.classes)
 # `SMOKE=True` is the quickest run, which the tests use: seconds of training, so the
 # lesson's claims are shown but not asserted. The cell after the parameters checks every
 # value. A wrong one stops the notebook right there with one line that says what is
-# accepted; here is what a negative number of epochs would give:
-
-# %% slideshow={"slide_type": "subslide"}
-try:
-    check_parameters(EPOCHS=(-3, integer(min=1)))
-except ParameterError as error:
-    print(f"ParameterError: {error}")
+# accepted: the section *What goes wrong* below shows a few.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · The checkpoint cache: train once, reuse in a lecture
@@ -187,10 +213,10 @@ def small_model() -> MLPAutoencoder:
 train_x = ds.train.images[:500] if SMOKE else ds.train.images
 first, second = small_model(), small_model()
 start = time.perf_counter()
-h1 = fit(first, train_x, epochs=CACHE_DEMO_EPOCHS, cache=True, desc="first call")
+h1 = fit(first, train_x, epochs=CACHE_DEMO_EPOCHS, seed=SEED, cache=True, desc="first call")
 first_seconds = time.perf_counter() - start
 start = time.perf_counter()
-h2 = fit(second, train_x, epochs=CACHE_DEMO_EPOCHS, cache=True, desc="second call")
+h2 = fit(second, train_x, epochs=CACHE_DEMO_EPOCHS, seed=SEED, cache=True, desc="second call")
 second_seconds = time.perf_counter() - start
 for name, h, s in (("first call", h1, first_seconds), ("second call", h2, second_seconds)):
     print(f"{name}: {'loaded from the cache' if h.from_cache else 'trained'} in {s:.2f} s")
@@ -214,13 +240,123 @@ show_source(seed_everything)
 # %% slideshow={"slide_type": "subslide"}
 def one_step_loss() -> float:
     model = small_model()
-    return fit(model, train_x[:256], epochs=1, progress=False).train_loss[0]
+    return fit(model, train_x[:256], epochs=1, seed=SEED, progress=False).train_loss[0]
 
 
 check_claim("two seeded runs give the same loss", one_step_loss() == one_step_loss())
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 6 · Results and claims
+# ## What goes wrong
+#
+# **A wrong parameter.** Each value is checked before anything runs, and a wrong one
+# stops the lesson with one line: the parameter, the value, what would be accepted. Here
+# are four typical slips, each caught so that this notebook goes on (in a lesson you
+# would see the line as the cell's error): a negative count, a fraction where a whole
+# number belongs, a misspelt data set, and a misspelt parameter name on the `papermill`
+# command line (`-p EPOCH 40` for a lesson whose parameter is `EPOCHS`).
+
+# %% slideshow={"slide_type": "subslide"}
+slips = [  # (the parameter, the slip, what it runs)
+    ("EPOCHS", "EPOCHS = -3", lambda: check_parameters(EPOCHS=(-3, integer(min=1)))),
+    ("EPOCHS", "EPOCHS = 2.5", lambda: check_parameters(EPOCHS=(2.5, integer(min=1)))),
+    ("DATASET", 'DATASET = "mnist-5k"', lambda: check_parameters(DATASET=("mnist-5k", dataset()))),
+    ("EPOCH", "-p EPOCH 40", lambda: check_unknown({"EPOCHS", "SEED"},  # as papermill would inject it
+                                                   history=["EPOCHS = 20\nSEED = 0", "# Parameters\nEPOCH = 40\n"])),
+]
+messages = {}
+for name, slip, run_it in slips:
+    try:
+        run_it()
+        messages[slip] = "(accepted)"
+    except ParameterError as error:
+        messages[slip] = f"ParameterError: {error}"
+    print(f"{slip:<20} -> {messages[slip]}")
+
+# %% slideshow={"slide_type": "fragment"}
+check_claim("each slip stops with one line that names the parameter",
+            all(messages[slip].startswith("ParameterError: ") and "\n" not in messages[slip] and name in messages[slip]
+                for name, slip, _ in slips))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **Forgetting the seed.** Above, two seeded runs gave the same loss to the last bit. Here
+# is the same small model and the same single epoch, built twice without
+# `seed_everything` first: the initial weights are drawn from wherever torch's random
+# numbers happen to be, and the two runs disagree.
+
+# %% slideshow={"slide_type": "subslide"}
+def unseeded_loss() -> float:
+    model = MLPAutoencoder(ds.image_shape, bottleneck=8, hidden=(128,))  # no seed_everything(SEED) first
+    return fit(model, train_x[:256], epochs=1, seed=SEED, progress=False).train_loss[0]
+
+
+unseeded = [unseeded_loss(), unseeded_loss()]
+check_claim("without seed_everything, two runs of the same code give different losses",
+            unseeded[0] != unseeded[1], f"{unseeded[0]:.6f} vs {unseeded[1]:.6f}")
+
+# %% slideshow={"slide_type": "subslide"}
+say("The two losses, {a:.6f} and {b:.6f}, are {apart:.2%} apart. After one epoch on {n} images that "
+    "would not change a lesson's story, but it changes its numbers, and a claim that holds by a small "
+    "margin can fail on the next run. Every lesson seeds once at the start and again before each model "
+    "it builds.", a=unseeded[0], b=unseeded[1], apart=abs(unseeded[0] - unseeded[1]) / min(unseeded),
+    n=min(256, len(train_x)));
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Exercises
+#
+# Every lesson ends with exercises of three kinds, each checked when you run its cell:
+# *predict* what a cell will show before you run it, *write* a piece of the lesson's own
+# code, and *explain* something in your own words. A solution stays hidden until you
+# uncomment the line that shows it.
+#
+# ### Predict before you run
+#
+# Look at the digits of section 2. What share of all the pixels of the training images is
+# exactly 0, pure black? Answer with one of the ranges before running the cell after it.
+
+# %% slideshow={"slide_type": "subslide"}
+guess = ...  # one of "under 25%", "25% to 50%", "50% to 75%", "over 75%"
+exercises.get("00-black-pixels").check(guess)
+
+# %% slideshow={"slide_type": "subslide"}
+black = (ds.train.images == 0).float().mean().item()
+print(f"{DATASET}: {black:.1%} of the training pixels are exactly 0")
+# exercises.get("00-black-pixels").solution()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Write a parameter check
+#
+# Write `is_epoch_count(value)`: `True` for a whole number of epochs, at least 1, and
+# `False` for anything else (0, negative numbers, `2.5`, `3.0`, `"20"`, `None`, and also
+# `True` and `False`), without ever raising an error. It is what the lesson's
+# `integer(min=1)` accepts; the check compares the two on a list of values, one of which
+# is a trap Python sets for everyone.
+
+# %% slideshow={"slide_type": "subslide"}
+def is_epoch_count(value) -> bool:
+    # YOUR CODE HERE (about 1 line)
+    raise NotImplementedError
+
+
+exercise = exercises.get("00-epoch-check")
+exercise.check(is_epoch_count)
+
+# %% slideshow={"slide_type": "subslide"}
+# Stuck? Uncomment the next line to reveal a solution.
+# exercise.solution()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### In your own words
+#
+# Why must the test images not be used to choose settings (the number of epochs, the
+# bottleneck size, a threshold), even though choosing on them would give better test figures?
+
+# %% slideshow={"slide_type": "subslide"}
+answer = ...  # a sentence or two, as a string
+exercises.get("00-why-a-test-split").check(answer)
+# exercises.get("00-why-a-test-split").solution()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## What this notebook measured
 #
 # Each lesson ends by recording its headline figures with one call,
 # `record_results(notebook, figures)`, in `build/results/<notebook>.json`, and checks its
@@ -234,7 +370,27 @@ record_results("00_start_here", {
     "cache_first_seconds": first_seconds,
     "cache_second_seconds": second_seconds,
     "cache_second_from_cache": h2.from_cache,
+    "unseeded_losses": unseeded,
 }, smoke=SMOKE)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# You are ready. Open **01_autoencoder_basics** next.
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Take-aways
+#
+# * Every lesson is a notebook you can run from top to bottom; its `.py` twin is what you edit.
+# * Data come from one registry, with a fixed split: train to fit, val to choose, test
+#   only to report.
+# * Parameters are checked before anything runs; a wrong one stops with one line.
+# * Models are trained by one function, `fit`, and cached by everything that defines
+#   them; seeding makes a run repeatable, forgetting it makes the numbers drift.
+# * A lesson's claims are checked every time it runs.
+#
+# **Next:** open **01_autoencoder_basics**.
+#
+# ## References
+#
+# * Hung-yi Lee (李宏毅). *Machine Learning* lectures "Auto-encoder" and "Anomaly Detection",
+#   National Taiwan University: the lectures this course follows.
+# * PyTorch documentation, *Reproducibility*
+#   (https://pytorch.org/docs/stable/notes/randomness.html): what seeding does and does not fix.
+# * papermill documentation, *Parameterize* (https://papermill.readthedocs.io): running a
+#   notebook with other parameters.

@@ -34,7 +34,7 @@
 # | the decoder (transposed convolutions) | a linear layer and a softmax over the vocabulary |
 # | reconstruction loss: squared error against the clean image | cross-entropy against the original word |
 #
-# It is the same recipe with words for pixels: BERT (Devlin et al., 2018) *is* a
+# It is the same recipe with words for pixels: BERT (Devlin et al., 2019) *is* a
 # denoising autoencoder, and, as in lesson 02, it is kept for its encoder. This lesson:
 #
 # 1. takes real English text that ships with Python, and splits it into training text and
@@ -45,11 +45,28 @@
 #    against two honest baselines that need no neural network: the most frequent word
 #    (**unigram**) and the word that usually follows the left neighbour (**bigram**);
 # 4. gives you a fill-in-the-blank box: type a sentence with `[MASK]`, see the top 5 guesses;
-# 5. raises the masking rate, as lesson 02 raised the noise level, and watches the task
-#    get harder.
+# 5. raises the masking rate, as lesson 02 raised the noise level, and measures what goes
+#    wrong when too much of the sentence is hidden.
 #
-# Runs in under two minutes on a laptop CPU (it trains two small models); trained models
-# are cached (lesson 00), so a second run takes seconds.
+# **You will be able to**
+#
+# * map BERT's pre-training onto the denoising autoencoder of lesson 02, part by part:
+#   noise, encoder, code, decoder, reconstruction loss;
+# * write BERT's masking recipe (15% of the words; of those 80% `[MASK]`, 10% a random
+#   word, 10% unchanged) and say what the random and the unchanged words are for;
+# * train a tiny Transformer encoder from scratch and score it honestly: on held-out text,
+#   on the same masked positions as counting baselines that need no network;
+# * measure what happens to every method when more of the words are hidden.
+#
+# **Prerequisites:** lessons 01 (autoencoders, training with `course.train.fit`) and 02
+# (denoising autoencoders, masking noise). No knowledge of Transformers is assumed: the
+# lesson shows every line of its own.
+#
+# **Time:** about a minute and a quarter of computing on a laptop CPU (two small models,
+# about 30 s each on one core); trained models are cached (lesson 00), so a second run
+# takes seconds. Reading and playing: 45 minutes.
+#
+# **Key terms 关键词** ([glossary 术语表](glossary.md)): denoising autoencoder 去噪自编码器 · masking 掩码 · masked language model 掩码语言模型 · token 词元 · vocabulary 词表 · self-attention 自注意力 · cross-entropy 交叉熵 · baseline 基线 · held-out text 留出文本
 
 # %% slideshow={"slide_type": "skip"} tags=["parameters"]
 HELDOUT_FRACTION = 0.2  # share of the text's tokens held out for measuring (whole documents)
@@ -114,10 +131,13 @@ import textwrap
 
 import torch
 from IPython.display import display
+from pydoc_data.topics import topics as pydoc_topics
 
 from course import bert, exercises, plots, text
 from course.device import get_device, one_thread, seed_everything
+from course.diagrams import flow
 from course.models import count_parameters
+from course.prose import say
 from course.results import check_claim, record_results
 from course.show import show_source
 from course.train import History, fit
@@ -127,10 +147,22 @@ device = get_device()
 print(f"device: {device}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
+# ## The model at a glance
+#
+# Lesson 02's picture, with words for pixels. The loss looks only at the positions the
+# masking chose: a word the model can see and that nobody asked about costs nothing.
+
+# %% slideshow={"slide_type": "subslide"}
+flow("sentence x", "masking\n(the noise)", "x̃: some words\n[MASK], random, kept", "Transformer\nencoder",
+     "h_i at each\nchosen position", "linear +\nsoftmax", "p(word at i)", kinds="dodecgd",
+     below={"p(word at i)": ("cross-entropy with the original word,\nchosen positions only", "l", "sentence x")},
+     caption="BERT as a denoising autoencoder: hide words, encode the context, decode the words back")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The text, and the text we keep aside
 #
 # Every Python installation carries the prose of its own documentation: `help("if")`
-# reads it from the module `pydoc_data.topics`. That is about 80 topics of carefully
+# reads it from the module `pydoc_data.topics`. That is dozens of topics of carefully
 # written technical English, and nothing needs downloading (it changes a little from one
 # Python version to the next, and the figures below with it). We keep the paragraphs
 # that are sentences (code examples, grammar rules and tables go) and make documents of them.
@@ -149,6 +181,9 @@ documents = text.pydoc_documents()
 corpus = text.split_documents(documents, HELDOUT_FRACTION, seed=SPLIT_SEED)
 print(corpus)
 print("held out:", ", ".join(d.name for d in corpus.heldout))
+say("This Python has {topics} documentation topics; the ones with prose, merged where they share a paragraph, "
+    "make {docs} documents: {train} for training, {held} held out.", topics=len(pydoc_topics),
+    docs=len(documents), train=len(corpus.train), held=len(corpus.heldout));
 
 # %% slideshow={"slide_type": "subslide"}
 print("A paragraph of held-out text:\n")
@@ -238,7 +273,7 @@ plots.Table([{"position": i, "original": vocab.itos[o], "the model reads": vocab
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercise: write BERT's masking
 #
-# Before you scroll on (the next section shows the course's version), write it. Complete
+# Before the lesson uses it, write it. Complete
 # `mask_words`: choose each word (an id of at least `text.N_SPECIAL`) with probability
 # `rate`; of the chosen words, 80% become `text.MASK_ID`, 10% a random word (an id from
 # `text.N_SPECIAL` to `vocab_size - 1`), 10% stay. Return `(inputs, chosen)`: the corrupted
@@ -260,14 +295,10 @@ exercise.check(mask_words)
 # exercise.solution()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The course's version, which the training below calls on every batch. One random number
-# per token decides whether it is chosen, a second one what happens to it:
-
-# %% slideshow={"slide_type": "fragment"}
-show_source(text.mask_tokens)
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# Over the whole training text, at the training rate:
+# The course's own version is `text.mask_tokens` (in `src/course/text.py`); the training
+# below calls it on every batch. Its source is not shown here, so that it does not answer
+# the exercise for you: the solution above is a version of it. Whatever the code, the
+# recipe can be checked by counting. Over the whole training text, at the training rate:
 
 # %% slideshow={"slide_type": "fragment"}
 inputs, chosen = text.mask_tokens(train_ids, MASK_RATE, torch.Generator().manual_seed(SEED), vocab_size=len(vocab))
@@ -292,12 +323,13 @@ show_source(bert.SelfAttention)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # One difference from BERT: BERT adds a learned *position vector* to each word, and must
-# learn from data that nearby words matter most. With the 40 thousand tokens we have, that
-# takes most of the training budget. Our attention instead gets a learned bonus for each
-# distance, started so that every head looks at nearby words first (a *relative position
-# bias*, as in T5, started the way ALiBi sets it). A small change with a large effect: in
-# trials for this lesson, the same model with BERT's position vectors was still below the
-# bigram baseline after 15 epochs; with the distance bias it was past both baselines.
+# learn from data that nearby words matter most. With the few tens of thousands of tokens
+# we have (counted above), that takes most of the training budget. Our attention instead
+# gets a learned bonus for each distance, started so that every head looks at nearby
+# words first (a *relative position bias*, as in T5, started the way ALiBi sets it). A
+# small change with a large effect: in trials for this lesson, the same model with BERT's
+# position vectors was still below the bigram baseline after 15 epochs; with the distance
+# bias it is past both baselines by then (the training curve below shows when).
 
 # %% slideshow={"slide_type": "subslide"}
 show_source(bert.EncoderBlock)
@@ -407,9 +439,25 @@ for fig in curves.values():  # the baselines do not train: flat dashed lines
 # The dashed lines are the baselines, which do not train. The model starts not far above
 # the unigram (first it learns which words are frequent), passes the bigram and then the
 # both-neighbours baseline as it learns to read the context, and keeps going. Its
-# training loss ends below its held-out loss: with 40 thousand tokens of training text it
-# starts to memorise, which is why the figures that count are measured on held-out text.
-#
+# training loss ends below its held-out loss: on so little text it starts to memorise,
+# which is why the figures that count are measured on held-out text. In numbers:
+
+# %% slideshow={"slide_type": "fragment"}
+accuracy_curve = history.extra["heldout_accuracy"]
+def passes(name: str) -> str:
+    """When the held-out accuracy first beats a baseline, in words."""
+    epoch = next((e for e, a in zip(epochs, accuracy_curve) if a > baseline_scores[name][0]), None)
+    return f"passes the {name} baseline after epoch {epoch}" if epoch else f"never passes the {name} baseline"
+
+
+say("After epoch 1 the model fills in {first:.1%} of the held-out words (the unigram: {unigram:.1%}); it "
+    "{bigram}, {both}, and ends at {last:.1%}. Its last training loss is {train:.2f} nats, its held-out "
+    "cross-entropy {heldout:.2f}: it has read only {tokens:,} tokens of training text.", first=accuracy_curve[0],
+    unigram=baseline_scores["unigram"][0], bigram=passes("bigram"), both=passes("both neighbours"),
+    last=accuracy_curve[-1], train=history.train_loss[-1], heldout=history.extra["heldout_xent"][-1],
+    tokens=n_train_tokens);
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The scores
 #
 # All on the same held-out masked words:
@@ -453,7 +501,15 @@ plots.Table([{"the chosen word became": kind, "how many": n, "accuracy": acc}
 #   word it reads does not fit, then guess from the context alone, with a misleading word
 #   in the middle of it.
 # * **[MASK]** is the fill-in-the-blank task itself.
-#
+
+# %% slideshow={"slide_type": "fragment"}
+say("Unchanged words: {unchanged:.0%} right; random words: {random:.0%}; [MASK]: {mask:.0%}.",
+    unchanged=by_kind["unchanged"][1], random=by_kind["random word"][1], mask=by_kind["[MASK]"][1])
+check_claim("an unchanged word is filled in correctly at least twice as often as a [MASK]",
+            by_kind["unchanged"][1] >= 2 * by_kind["[MASK]"][1],
+            f"{by_kind['unchanged'][1]:.1%} vs 2 x {by_kind['[MASK]'][1]:.1%}", smoke=SMOKE)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Fill in the blank
 #
 # Some held-out words the model had to guess, with the text around them as it saw it
@@ -490,14 +546,14 @@ plots.Table([{"sentence": g.filled(), "top 5 for the first blank":
             caption="The widget's examples, filled in by the model")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# A model this small, after reading some 40 thousand tokens, is often right about the
+# A model this small, after reading so little text, is often right about the
 # *kind* of word a blank needs (the name of an exception before "is raised", a keyword
 # before "statement", a noun after "the") before it is right about the word itself. Its
 # guesses come from the words on both sides of the blank, which is exactly what the
 # counting baselines cannot do.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Raise the masking rate
+# ## What goes wrong: hide too many words
 #
 # Lesson 02 raised the noise level and watched every denoiser slide. Here the noise level
 # is the masking rate: at 15% most of a word's neighbours are visible; at 75% most are
@@ -518,20 +574,97 @@ plots.line_chart(SWEEP_RATES, sweep["accuracy"], x_title="masking rate (share of
 plots.Table([{"masking rate": rate, **{name: values[i] for name, values in sweep["accuracy"].items()}}
              for i, rate in enumerate(SWEEP_RATES)], caption="Held-out masked-word accuracy")
 
+# %% slideshow={"slide_type": "subslide"}
+acc = sweep["accuracy"]
+first, last = SWEEP_RATES.index(min(SWEEP_RATES)), SWEEP_RATES.index(max(SWEEP_RATES))
+ours = acc[f"TinyBERT trained at {MASK_RATE:.0%}"]
+lead = {name: (acc[name][first] - acc["unigram"][first], acc[name][last] - acc["unigram"][last])
+        for name in ("bigram", "both neighbours")}
+say("From {low:.0%} to {high:.0%} of the words hidden, the model trained at {rate:.0%} goes from {a:.1%} to "
+    "{b:.1%}, keeping {kept:.0%} of its accuracy. The unigram goes from {u0:.1%} to {u1:.1%}. The both-neighbours "
+    "baseline's lead over the unigram goes from {l0:.1f} to {l1:.1f} points, the bigram's from {b0:.1f} to "
+    "{b1:.1f}.", low=SWEEP_RATES[first], high=SWEEP_RATES[last], rate=MASK_RATE, a=ours[first], b=ours[last],
+    kept=ours[last] / ours[first], u0=acc["unigram"][first], u1=acc["unigram"][last],
+    l0=100 * lead["both neighbours"][0], l1=100 * lead["both neighbours"][1],
+    b0=100 * lead["bigram"][0], b1=100 * lead["bigram"][1])
+check_claim(f"hiding {SWEEP_RATES[last]:.0%} of the words costs the model at least a quarter of its accuracy "
+            f"at {SWEEP_RATES[first]:.0%}", ours[last] <= 0.75 * ours[first],
+            f"{ours[last]:.1%} vs {ours[first]:.1%}", smoke=SMOKE)
+check_claim("the both-neighbours baseline loses more than half of its lead over the unigram",
+            lead["both neighbours"][1] < 0.5 * lead["both neighbours"][0],
+            f"{lead['both neighbours'][1]:+.1%} vs {lead['both neighbours'][0]:+.1%}", smoke=SMOKE)
+check_claim("every model stays ahead of every baseline at every rate",
+            all(acc[m][i] > acc[b][i] for m in models for b in baseline_scores for i in range(len(SWEEP_RATES))),
+            smoke=SMOKE)
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # What the sweep says:
 #
-# * **Every method slides as the rate rises**: fewer visible neighbours, less to go on.
-#   The unigram hardly moves, since it never looks at the context; the bigram and
-#   both-neighbours baselines lose their neighbours more and more often and fall back to it.
-# * **The models stay ahead at every rate**, including rates they were not trained at.
+# * **Every method that reads the context slides as the rate rises**: fewer visible
+#   neighbours, less to go on. The counting baselines are hit hardest: at the highest
+#   rate they are not far above the unigram, which never looks at the context (its score
+#   moves only because other words get chosen). Why they fall faster than the model is
+#   the last exercise.
+# * **The models stay ahead at every rate**, including rates they were not trained at,
+#   but they fall too: the more of the sentence is hidden, the less any denoiser can
+#   put back, exactly as with lesson 02's pixels.
 # * **Training at a higher rate can pay.** Each chosen word is a training example, so a
-#   model trained at 40% learns from more words in every pass, on a harder task. In the
-#   run saved with this notebook it comes out ahead at every rate, even when tested at
-#   15%. Wettig et al. (2023, *Should You Mask 15% in Masked Language Modeling?*) found
-#   that masking 40% can beat 15% for BERT-sized models too: the 15% is a convention,
-#   not a law.
+#   model trained at 40% learns from more words in every pass, on a harder task (see the
+#   sentence below for how it did in this run). Wettig et al. (2023, *Should You Mask 15%
+#   in Masked Language Modeling?*) found that masking 40% can beat 15% for BERT-sized
+#   models too: the 15% is a convention, not a law.
+
+# %% slideshow={"slide_type": "fragment"}
+if SWEEP_TRAIN_RATE > 0:
+    other = acc[f"TinyBERT trained at {SWEEP_TRAIN_RATE:.0%}"]
+    ahead = sum(o > m for o, m in zip(other, ours))
+    say("In this run the model trained at {high:.0%} is ahead of the one trained at {low:.0%} at {ahead} of the "
+        "{n} rates; tested at {first:.0%}, it scores {o:.1%} against {m:.1%}.", high=SWEEP_TRAIN_RATE,
+        low=MASK_RATE, ahead=ahead, n=len(SWEEP_RATES), first=SWEEP_RATES[first], o=other[first], m=ours[first])
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Exercises
 #
+# The first exercise, writing BERT's masking, is in its own section above. Two more.
+#
+# ### Predict before you run
+#
+# Push the masking to its end: in every held-out sequence, **every** word becomes
+# `[MASK]` (none kept, none replaced by a random word), and the model trained at 15%
+# must fill them all in. Its accuracy will be:
+
+# %% slideshow={"slide_type": "subslide"}
+guess = ...  # one of "about 0", "a little below the unigram's", "a little above the unigram's",
+#               "about its accuracy at 15%"
+exercises.get("03-everything-masked").check(guess)
+
+# %% slideshow={"slide_type": "subslide"}
+words_only = heldout_ids >= text.N_SPECIAL
+all_masked = text.MaskedSet(heldout_ids, torch.where(words_only, text.MASK_ID, heldout_ids), words_only, 1.0)
+blind = bert.evaluate(model, all_masked)
+plots.Table([{"method": name, "accuracy": a, "cross-entropy (nats)": x}
+             for name, (a, x) in {"TinyBERT, every word [MASK]": (blind.accuracy, blind.xent),
+                                  **baselines.score(all_masked)}.items()],
+            caption=f"{int(words_only.sum()):,} held-out words, every one of them hidden")
+blind_unigram = baselines.score(all_masked)["unigram"][0]
+check_claim("with every word hidden, the model fills in fewer words than the unigram baseline, but not far fewer",
+            0.5 * blind_unigram <= blind.accuracy < blind_unigram, f"{blind.accuracy:.1%} vs {blind_unigram:.1%}",
+            smoke=SMOKE)
+# exercises.get("03-everything-masked").solution()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### In your own words
+#
+# In the sweep, the bigram and both-neighbours baselines lose most of their lead over the
+# unigram as the masking rate rises, and the Transformer keeps much more of its own. Why
+# do the counting baselines fall so fast, and what lets the model hold on?
+
+# %% slideshow={"slide_type": "subslide"}
+answer = ...  # a sentence or two, as a string
+exercises.get("03-why-the-baselines-fall").check(answer)
+# exercises.get("03-why-the-baselines-fall").solution()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## What this notebook measured
 #
 # The headline figures go to `build/results/03_bert_denoising.json`, which the tests read.
@@ -548,6 +681,7 @@ figures = {"masked_acc_model": score.accuracy, "masked_xent_model": score.xent,
            "accuracy_by_corruption": {k: acc for k, (_, acc) in by_kind.items()},
            "sweep_rates": SWEEP_RATES, "sweep_accuracy": sweep["accuracy"], "sweep_xent": sweep["xent"],
            "heldout_accuracy_by_epoch": history.extra["heldout_accuracy"],
+           "all_masked_accuracy": blind.accuracy, "all_masked_xent": blind.xent,
            "train_seconds": history.seconds}
 record_results("03_bert_denoising", figures, smoke=SMOKE)
 
@@ -560,8 +694,29 @@ record_results("03_bert_denoising", figures, smoke=SMOKE)
 # * The 80/10/10 recipe makes every visible word a possible question, so the encoder
 #   keeps a description of every word in its context: that is the representation BERT
 #   is kept for.
-# * Even a tiny model trained for a minute on 40 thousand tokens fills in held-out words
-#   far better than counting neighbours, because it reads the context on both sides.
+# * Even a tiny model, trained for half a minute on a few tens of thousands of tokens,
+#   fills in held-out words far better than counting neighbours, because it reads the
+#   context on both sides (the scores above).
+# * **What goes wrong:** hide too much and there is nothing left to denoise from. As the
+#   masking rate rises every method that reads the context slides, the counting baselines
+#   fastest; with every word hidden the model does a little worse than counting.
 #
 # **Next:** lesson 04 returns to images and asks what the numbers of a code *mean*:
 # disentanglement. Lesson 07 comes back to text.
+#
+# ## References
+#
+# * J. Devlin, M.-W. Chang, K. Lee, K. Toutanova. *BERT: Pre-training of deep bidirectional
+#   transformers for language understanding.* NAACL 2019.
+# * P. Vincent, H. Larochelle, Y. Bengio, P.-A. Manzagol. *Extracting and composing robust
+#   features with denoising autoencoders.* ICML 2008 (lesson 02's denoising autoencoder).
+# * A. Vaswani, N. Shazeer, N. Parmar, J. Uszkoreit, L. Jones, A. N. Gomez, Ł. Kaiser,
+#   I. Polosukhin. *Attention is all you need.* NeurIPS 2017 (the Transformer).
+# * C. Raffel et al. *Exploring the limits of transfer learning with a unified text-to-text
+#   transformer.* JMLR 2020 (T5, its relative position bias); O. Press, N. A. Smith, M. Lewis.
+#   *Train short, test long: attention with linear biases enables input length
+#   extrapolation.* ICLR 2022 (ALiBi).
+# * A. Wettig, T. Gao, Z. Zhong, D. Chen. *Should you mask 15% in masked language
+#   modeling?* EACL 2023.
+# * Hung-yi Lee (李宏毅). *Machine Learning* lecture "Auto-encoder" (National Taiwan
+#   University): BERT as a de-noising auto-encoder (去噪自编码器).

@@ -1,4 +1,5 @@
-"""Lesson 03 (03_bert_denoising): BERT's masking, 15% chosen, then 80/10/10."""
+"""Lesson 03 (03_bert_denoising): BERT's masking (15% chosen, then 80/10/10), a sentence with
+every word hidden, why the counting baselines fall faster than the model."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from typing import Any, Callable
 
 import torch
 
-from course.exercises.core import Exercise
+from course.exercises.core import Exercise, explanation, prediction
+
+LESSON = "03_bert_denoising"
 
 
 def mask_words(ids: torch.Tensor, rate: float, generator: torch.Generator,
@@ -88,11 +91,77 @@ def _check_mask_words(answer: Callable[..., Any]) -> None:
         "draw every random number from it, e.g. torch.rand(ids.shape, generator=generator)")
 
 
+def _all_masked(ids: torch.Tensor, rate: float, generator: torch.Generator,
+                vocab_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    from course.text import MASK_ID, N_SPECIAL
+
+    chosen = (torch.rand(ids.shape, generator=generator) < rate) & (ids >= N_SPECIAL)
+    return torch.where(chosen, MASK_ID, ids), chosen            # forgot the 10% random, 10% kept
+
+
+def _chooses_the_rest(ids: torch.Tensor, rate: float, generator: torch.Generator,
+                      vocab_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    from course.text import N_SPECIAL
+
+    inputs, chosen = mask_words(ids, 1.0, generator, vocab_size)
+    chosen = (torch.rand(ids.shape, generator=generator) >= rate) & (ids >= N_SPECIAL)  # 1 - rate
+    return torch.where(chosen, inputs, ids), chosen
+
+
+def _random_specials(ids: torch.Tensor, rate: float, generator: torch.Generator,
+                     vocab_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    from course.text import MASK_ID, N_SPECIAL
+
+    chosen = (torch.rand(ids.shape, generator=generator) < rate) & (ids >= N_SPECIAL)
+    action = torch.rand(ids.shape, generator=generator)
+    random_words = torch.randint(0, vocab_size, ids.shape, generator=generator)  # may draw [PAD], [UNK]...
+    inputs = torch.where(chosen & (action < 0.8), MASK_ID, ids)
+    swap = chosen & (action >= 0.8) & (action < 0.9)
+    return torch.where(swap, random_words, inputs), chosen
+
+
+def _global_random(ids: torch.Tensor, rate: float, generator: torch.Generator,
+                   vocab_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    return mask_words(ids, rate, torch.Generator().manual_seed(0), vocab_size)  # ignores the generator
+
+
 EXERCISES = [
     Exercise(
-        "03-bert-masking", "03_bert_denoising",
+        "03-bert-masking", LESSON,
         "Write mask_words(ids, rate, generator, vocab_size): choose each word (id >= N_SPECIAL) with "
         "probability rate; of the chosen, 80% become [MASK], 10% a random word, 10% stay. "
         "Return (inputs, chosen).",
-        _check_mask_words, mask_words),
+        _check_mask_words, mask_words,
+        mistakes=(_all_masked, _chooses_the_rest, _random_specials, _global_random)),
+    prediction(
+        "03-everything-masked", LESSON,
+        "Every word of every held-out sequence becomes [MASK] (none kept, none replaced by a random word), "
+        "and the model trained at 15% fills them all in. Its accuracy will be:",
+        "a little below the unigram's",
+        "With nothing visible, the model has no context to read: the best any method can do is to "
+        "guess the most frequent words, which is all the unigram baseline ever does (the bigram and "
+        "both-neighbours baselines, whose neighbours are all hidden, back off to it). The model has "
+        "learned word frequencies along the way, so it is not far off, but it was trained on "
+        "sentences with 15% of the words hidden and has never seen one with nothing left: its "
+        "guesses are slightly worse than plain counting, in accuracy and in cross-entropy. A "
+        "denoiser can only put back what the rest of the input tells it, and outside the noise "
+        "it was trained on it can do worse than a baseline that ignores the input.",
+        choices=("about 0", "a little below the unigram's", "a little above the unigram's",
+                 "about its accuracy at 15%")),
+    explanation(
+        "03-why-the-baselines-fall", LESSON,
+        "As the masking rate rises, the bigram and both-neighbours baselines lose most of their lead "
+        "over the unigram, while the Transformer keeps much more of its own. Why do the counting "
+        "baselines fall so fast, and what lets the model hold on?",
+        [("neighbour", "neighbor", "adjacent", "next word", "previous word", "left word"),
+         ("hidden", "masked", "missing", "not visible", "invisible", "back off", "backs off", "fall back"),
+         ("whole", "entire", "far", "further", "distant", "attention", "all the visible", "rest of the",
+          "other words", "both sides")],
+        "Each baseline looks at one or two words only: the bigram needs its left neighbour, the "
+        "both-neighbours baseline both. A neighbour is hidden about as often as the masking rate, so "
+        "at 75% the left neighbour is missing most of the time and both neighbours are visible only "
+        "about one time in sixteen; otherwise they back off to the unigram. The Transformer reads the "
+        "whole 64-token window on both sides through attention: even at 75% a dozen or more words "
+        "are still visible, some of them far from the blank but telling (a keyword, the topic), and "
+        "it can use them. Losing the nearest words hurts it too, but it never depends on them alone."),
 ]

@@ -308,3 +308,66 @@ def test_an_unattempted_quantize_is_reported(capsys):
 
     assert not exercises.get("06-nearest-code").check(stub)
     assert "not attempted yet" in capsys.readouterr().out
+
+
+# --- the rotation trick (Fifty et al., 2024) -------------------------------------------------
+
+def _rotation(e: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """The d x d matrix of the rotation trick for one pair, built explicitly: I - 2ww' + 2 q̂u'."""
+    u, q_hat = e / e.norm(), q / q.norm()
+    w = (u + q_hat) / (u + q_hat).norm()
+    return torch.eye(len(e)) - 2 * torch.outer(w, w) + 2 * torch.outer(q_hat, u)
+
+
+def test_rotate_to_has_the_value_of_the_code():
+    g = torch.Generator().manual_seed(0)
+    e, q = torch.randn(50, 6, generator=g) * 3, torch.randn(50, 6, generator=g)
+    assert torch.allclose(vq.rotate_to(e, q), q, atol=1e-5)
+    # also where e and q point almost the same way, and where they are far apart in length
+    assert torch.allclose(vq.rotate_to(q * 7 + 1e-4, q), q, atol=1e-5)
+
+
+def test_the_rotation_is_a_rotation_that_takes_e_to_the_direction_of_q():
+    g = torch.Generator().manual_seed(1)
+    e, q = torch.randn(6, generator=g), torch.randn(6, generator=g)
+    r = _rotation(e, q)
+    assert torch.allclose(r @ r.T, torch.eye(6), atol=1e-5)  # orthogonal ...
+    assert torch.linalg.det(r).item() == pytest.approx(1.0, abs=1e-5)  # ... and a rotation, not a reflection
+    assert torch.allclose(r @ e * q.norm() / e.norm(), q, atol=1e-5)
+
+
+def test_the_gradient_flows_through_the_rotation_to_the_encoder_and_not_to_the_codes():
+    g = torch.Generator().manual_seed(2)
+    e = (torch.randn(5, 4, generator=g) * 2).requires_grad_()
+    q = torch.randn(5, 4, generator=g).requires_grad_()
+    upstream = torch.randn(5, 4, generator=g)
+    (vq.rotate_to(e, q) * upstream).sum().backward()
+    assert q.grad is None or q.grad.abs().sum() == 0
+    for i in range(5):  # the gradient of λ R e with R and λ held constant: λ Rᵀ g
+        r = _rotation(e[i].detach(), q[i].detach())
+        want = q[i].detach().norm() / e[i].detach().norm() * r.T @ upstream[i]
+        assert torch.allclose(e.grad[i], want, atol=1e-5)
+    assert not torch.allclose(e.grad, upstream)  # not straight-through
+
+
+def test_the_quantizer_with_the_rotation_trick_outputs_the_codes_and_rotates_the_gradient():
+    torch.manual_seed(0)
+    q = VectorQuantizer(8, 3, commitment=0.0, rotation_trick=True).eval()
+    z = (torch.randn(10, 3) * 2).requires_grad_()
+    out = q(z)
+    assert torch.allclose(out.quantized, q.codebook.detach()[out.indices], atol=1e-5)
+    upstream = torch.randn(10, 3)
+    (out.quantized * upstream).sum().backward()
+    assert z.grad.abs().sum() > 0 and not torch.allclose(z.grad, upstream)
+    scale = q.codebook.detach()[out.indices].norm(dim=1) / z.detach().norm(dim=1)  # a rotation keeps lengths
+    assert torch.allclose(z.grad.norm(dim=1), scale * upstream.norm(dim=1), rtol=1e-4)
+    assert q.codebook.grad is None or q.codebook.grad.abs().sum() == 0  # the codebook loss moves codes
+
+
+def test_a_vq_vae_with_ema_and_the_rotation_trick_trains(tiny_images):
+    torch.manual_seed(0)
+    model = VQVAE((1, 8, 8), codebook_size=16, dim=4, channels=(4, 8), ema=True, rotation_trick=True)
+    assert model.config["quantizer"]["rotation_trick"] is True
+    assert checkpoints.cache_key(model) != checkpoints.cache_key(VQVAE((1, 8, 8), 16, 4, channels=(4, 8), ema=True))
+    history = fit(model, tiny_images, epochs=3, batch_size=16, lr=1e-2, loss_fn=vq_vae_loss, progress=False)
+    assert history.train_loss[-1] < history.train_loss[0]

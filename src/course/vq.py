@@ -5,7 +5,8 @@ A VQ-VAE's encoder outputs a vector ``z_e``; the quantizer replaces it by the ne
 Training needs three things the plain autoencoder does not:
 
 - the **straight-through** trick: the nearest-code lookup has no gradient, so the decoder's
-  gradient is copied past it to the encoder (``z_e + (z_q - z_e).detach()``);
+  gradient is copied past it to the encoder (``z_e + (z_q - z_e).detach()``), or, with
+  ``rotation_trick=True``, the **rotation trick** (Fifty et al., 2024; :func:`rotate_to`);
 - a **codebook loss** that pulls each chosen code towards the encoder outputs that chose it;
 - a **commitment loss** that keeps the encoder outputs near their codes.
 
@@ -19,6 +20,7 @@ keyword argument of the one :class:`VectorQuantizer` (in the style of vector-qua
                     dead_after=50,          # ... after this many training steps unused
                     cosine=False,           # compare directions (unit vectors), not positions
                     codebook_dim=None,      # look up in a lower-dimensional space
+                    rotation_trick=False,   # gradients through a rotation, not straight through
                     commitment=0.25)
 
 Everything that changes state during training (k-means initialisation, EMA updates, dead-code
@@ -73,6 +75,30 @@ def straight_through(z_e: torch.Tensor, z_q: torch.Tensor) -> torch.Tensor:
     return z_e + (z_q - z_e).detach()
 
 
+def rotate_to(z_e: torch.Tensor, z_q: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
+    """``z_q`` in the forward pass; backwards, the gradient of a rotation and rescaling of ``z_e``.
+
+    The rotation trick (Fifty et al., 2024, "Restructuring vector quantization with the rotation
+    trick"; section 4.2 there): each row ``e`` of ``z_e`` is turned into its code ``q`` by the
+    rotation ``R`` that takes the direction of ``e`` to that of ``q``, and scaled by
+    ``|q| / |e|``. ``R`` and the scale are constants for the gradient (computed from detached
+    values), so ``λ R e`` has the value ``q`` and the gradient of a linear map of ``e``:
+    the decoder's gradient at ``q`` reaches the encoder rotated back by ``R`` (by the angle
+    between ``e`` and ``q``) and scaled by ``|q| / |e|``, where straight-through copies it
+    unchanged. With ``u = e/|e|``, ``q̂ = q/|q|`` and ``w = (u + q̂)/|u + q̂|``,
+    ``R e = e - 2 (e·w) w + 2 (e·u) q̂`` (two reflections, no ``d × d`` matrix). The codes get
+    no gradient through it, as with straight-through. As in vector-quantize-pytorch.
+    """
+    e_norm = z_e.norm(dim=-1, keepdim=True).clamp_min(eps)
+    q_norm = z_q.norm(dim=-1, keepdim=True).clamp_min(eps)
+    u = (z_e / e_norm).detach()
+    q_hat = (z_q / q_norm).detach()
+    w = F.normalize(u + q_hat, dim=-1, eps=eps).detach()
+    rotated = (z_e - 2 * (z_e * w).sum(-1, keepdim=True) * w
+               + 2 * (z_e * u).sum(-1, keepdim=True) * q_hat)
+    return rotated * (q_norm / e_norm).detach()
+
+
 def kmeans(x: torch.Tensor, k: int, iters: int = 10, *, generator: torch.Generator | None = None) -> torch.Tensor:
     """``k`` centres of the rows of ``x``: k-means++ seeding, then ``iters`` rounds of Lloyd's algorithm.
 
@@ -125,6 +151,9 @@ class VectorQuantizer(nn.Module):
     - ``cosine``: inputs and codes are scaled to unit length: the lookup compares directions.
     - ``codebook_dim``: the lookup happens after a learned linear projection to this many
       numbers (and back), a smaller space for the codes to cover.
+    - ``rotation_trick``: the decoder's gradient reaches the encoder through :func:`rotate_to`
+      (a rotation and rescaling of the encoder output onto its code, held constant) instead of
+      straight through (:func:`straight_through`). vector-quantize-pytorch's default.
 
     ``commitment`` weighs the commitment loss (β in the VQ-VAE paper).
 
@@ -136,7 +165,7 @@ class VectorQuantizer(nn.Module):
                  kmeans_iters: int = 10, ema: bool = False, decay: float = 0.99,
                  restart_dead: bool = False, dead_after: int = 50, cosine: bool = False,
                  codebook_dim: int | None = None, commitment: float = 0.25,
-                 memory: int = 2048, eps: float = 1e-5) -> None:
+                 memory: int = 2048, eps: float = 1e-5, rotation_trick: bool = False) -> None:
         super().__init__()
         self.codebook_size, self.dim = codebook_size, dim
         self.kmeans_init, self.kmeans_iters = kmeans_init, kmeans_iters
@@ -144,10 +173,13 @@ class VectorQuantizer(nn.Module):
         self.restart_dead, self.dead_after = restart_dead, dead_after
         self.cosine, self.codebook_dim = cosine, codebook_dim
         self.commitment, self.memory, self.eps = commitment, memory, eps
+        self.rotation_trick = rotation_trick
         inner = codebook_dim or dim
         self.project_in = nn.Linear(dim, inner) if codebook_dim else nn.Identity()
         self.project_out = nn.Linear(inner, dim) if codebook_dim else nn.Identity()
-        # uniform in ±sqrt(6 / d), as vector-quantize-pytorch starts its codebooks
+        # uniform in ±sqrt(6 / d) (±0.61 for d = 16): kaiming_uniform_ on a (K, d) tensor, whose
+        # fan-in is d. vector-quantize-pytorch calls the same initialiser on a (1, K, d) tensor,
+        # whose fan-in is K·d, so its codes start far smaller (±0.027 for K = 512, d = 16).
         codes = nn.init.kaiming_uniform_(torch.empty(codebook_size, inner))
         if cosine:
             codes = F.normalize(codes, dim=1)
@@ -171,7 +203,8 @@ class VectorQuantizer(nn.Module):
                 "kmeans_iters": self.kmeans_iters, "ema": self.ema, "decay": self.decay,
                 "restart_dead": self.restart_dead, "dead_after": self.dead_after,
                 "cosine": self.cosine, "codebook_dim": self.codebook_dim,
-                "commitment": self.commitment, "memory": self.memory, "eps": self.eps}
+                "commitment": self.commitment, "memory": self.memory, "eps": self.eps,
+                "rotation_trick": self.rotation_trick}
 
     def codes(self) -> torch.Tensor:
         """The codebook in the lookup space ``(codebook_size, codebook_dim or dim)``."""
@@ -204,7 +237,8 @@ class VectorQuantizer(nn.Module):
             commitment_loss = (x - z_q.detach()).pow(2).sum(1).mean()
             if self.training:
                 self._update(x.detach(), idx)
-            quantized = self.project_out(straight_through(x, z_q))
+            through = rotate_to if self.rotation_trick else straight_through  # how the gradient passes
+            quantized = self.project_out(through(x, z_q))
         return Quantized(quantized, idx, codebook_loss + self.commitment * commitment_loss,
                          codebook_loss, commitment_loss)
 

@@ -217,6 +217,7 @@ def flow(*labels: str, kinds: str | None = None, caption: str | None = None,
         parts.append(f'<text x="{right_edge / 2:.1f}" y="{height - PAD:.1f}" text-anchor="middle" '
                      f'style="{FONT};font-style:italic" fill="#374151">{html.escape(caption)}</text>')
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{right_edge:.0f}" height="{height:.0f}" '
+           'style="max-width:100%;height:auto" '  # a wide diagram shrinks to the page or slide
            f'viewBox="0 0 {right_edge:.0f} {height:.0f}" role="img" aria-label="{html.escape(caption or " → ".join(labels))}">'
            '<defs><marker id="head" markerUnits="userSpaceOnUse" markerWidth="10" markerHeight="8" refX="9" refY="4" orient="auto">'
            '<polygon points="0,0 10,4 0,8" fill="#374151"/></marker></defs>'

@@ -45,3 +45,18 @@ def test_linear_probe_reads_a_separable_code_and_not_noise():
     good = linear_probe(signal[:500], labels[:500], signal[500:], labels[500:], n_labels=50)
     bad = linear_probe(noise[:500], labels[:500], noise[500:], labels[500:], n_labels=50)
     assert good > 0.9 and bad < 0.3
+
+
+def test_pca_error_curve_matches_pca_at_every_k():
+    from course.baselines import pca_error_curve
+
+    g = torch.Generator().manual_seed(0)
+    train = torch.rand(120, 1, 6, 5, generator=g)
+    test = torch.rand(40, 1, 6, 5, generator=g)
+    curve = pca_error_curve(train, test, 12)
+    assert curve.shape == (12,)
+    for k in (1, 5, 12):
+        pca = PCAAutoencoder(k).fit(train)
+        assert curve[k - 1].item() == pytest.approx(mse_per_image(test, pca(test)).mean().item(), rel=1e-4)
+    assert torch.all(curve[1:] <= curve[:-1] + 1e-7), "one more direction never adds error"
+    assert pca_error_curve(train, test, 1000).shape == (30,), "capped at the number of pixels"

@@ -82,3 +82,22 @@ def linear_probe(train_features: torch.Tensor, train_labels: torch.Tensor,
         clf.fit(train_features.flatten(1).numpy()[idx], train_labels.numpy()[idx])
         scores.append(clf.score(x_test, y_test))
     return float(np.mean(scores))
+
+
+def pca_error_curve(train: torch.Tensor, test: torch.Tensor, max_k: int) -> torch.Tensor:
+    """Test mean squared error per pixel of PCA with k = 1 .. ``max_k`` directions, shape ``(max_k,)``.
+
+    One SVD of the centred training images gives every k at once: the directions are
+    orthonormal, so keeping one more removes exactly the test images' squared projection
+    on it from the error. Lesson 01 asks how many directions PCA needs to match an
+    autoencoder's error. ``max_k`` is capped at the number of directions there are.
+    """
+    x = train.flatten(1).double()
+    t = test.flatten(1).double()
+    mean = x.mean(0)
+    _, _, vt = torch.linalg.svd(x - mean, full_matrices=False)
+    vt = vt[:max_k]
+    centred = t - mean
+    codes = centred @ vt.T                                         # (N, k): every projection at once
+    left = centred.pow(2).sum(1, keepdim=True) - codes.pow(2).cumsum(1)  # what k directions miss
+    return (left.clamp_min(0).mean(0) / t.shape[1]).float()

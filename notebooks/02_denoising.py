@@ -26,23 +26,32 @@
 # Copying is no longer an answer: the input has pixels that are wrong or missing, and
 # the only way to put them right is to know what digits look like. So the same encoder
 # and decoder are pushed to learn the *structure* of the data, not the pixels in front of
-# them. This lesson:
+# them.
 #
-# 1. writes three kinds of noise as small functions and measures damage in decibels (PSNR);
-# 2. trains a **denoising autoencoder** and, on the same noisy test images, compares it
-#    with the noisy input itself, with **PCA** fitted on clean images, and with a
-#    **plain autoencoder** trained on clean images only;
-# 3. gives you a noise-level slider to watch all of them work live;
-# 4. asks whether denoising also makes better **features** for a classifier with 100 labels;
-# 5. ends with a bridge to lesson 03: masking pixels is what BERT does to words.
+# **You will be able to**
 #
-# Runs in about a minute on a laptop CPU, seconds on a GPU; trained models are cached
-# (lesson 00), so a second run takes seconds.
+# * damage images with three kinds of noise (Gaussian, masking, salt and pepper) and
+#   measure the damage in decibels (PSNR);
+# * train a **denoising autoencoder**, and compare it fairly, on the same noisy test
+#   images, with the noisy input itself, with **PCA** and with a **plain autoencoder**
+#   trained on clean images;
+# * say where denoising works, where it fails (noise too strong to undo), and whether it
+#   makes better **features** for a classifier with 100 labels;
+# * see masking pixels as the step to BERT, which masks words (lesson 03).
+#
+# **Prerequisites:** lesson 01 (the convolutional autoencoder, PCA, the training loop and
+# the linear probe).
+#
+# **Time:** about a minute and a half of computing at the defaults on a laptop CPU,
+# seconds on a GPU, and seconds again once the models are cached (lesson 00); reading and
+# playing: 40 minutes.
+#
+# **Key terms 关键词** ([glossary 术语表](glossary.md)): denoising autoencoder 去噪自编码器 · noise 噪声 · Gaussian noise 高斯噪声 · masking 掩码 · salt-and-pepper noise 椒盐噪声 · PSNR (peak signal-to-noise ratio) 峰值信噪比 · representation 表示
 
 # %% slideshow={"slide_type": "skip"} tags=["parameters"]
 DATASET = "mnist5k"  # a name from course.data.names(); offline: "mnist5k", "digits8x8"
 BOTTLENECK = 64  # size of the code z of both autoencoders, and PCA's number of directions
-EPOCHS = 20  # epochs for each of the two autoencoders (~1 s each on a 2-core CPU)
+EPOCHS = 20  # epochs for each of the two autoencoders (~1.7 s each on one CPU core)
 BATCH_SIZE = 64  # images per gradient step
 LR = 4e-3  # peak learning rate of the one-cycle schedule
 TRAIN_NOISE = {"gaussian": 0.7, "masking": 0.7, "salt and pepper": 0.5}  # each noise model: highest training level
@@ -89,11 +98,15 @@ print(budget)
 import torch
 from IPython.display import display
 
+from sklearn.neighbors import KNeighborsClassifier
+
 from course import denoising, exercises, plots
 from course.baselines import PCAAutoencoder, linear_probe
 from course.device import get_device, seed_everything
+from course.diagrams import flow
 from course.models import ConvAutoencoder
-from course.noise import LEVEL_NAMES, NOISES, DenoisingLoss, corrupt, gaussian, masking, psnr, salt_and_pepper
+from course.noise import LEVEL_NAMES, NOISES, DenoisingLoss, corrupt, gaussian, psnr, salt_and_pepper
+from course.prose import say
 from course.results import check_claim, record_results
 from course.show import show_source
 from course.train import History, fit, predict, reconstruction_loss
@@ -126,12 +139,13 @@ print(ds)
 # * **Gaussian**: add a random number with standard deviation `sigma` to every pixel
 #   (sensor noise). Pixels are clipped back into [0, 1].
 # * **Masking**: drop a fraction `p` of the pixels, i.e. set them to 0 (a scratched or
-#   partly covered image). Remember this one: it is BERT's noise (lesson 03).
+#   partly covered image). Remember this one: it is BERT's noise (lesson 03). Its code is
+#   yours to write in the exercises.
 # * **Salt and pepper**: a fraction `p` of the pixels turns black or white (dead pixels,
 #   transmission errors).
 
 # %% slideshow={"slide_type": "subslide"}
-for noise_model in (gaussian, masking, salt_and_pepper):
+for noise_model in (gaussian, salt_and_pepper):
     display(show_source(noise_model))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -154,17 +168,31 @@ plots.image_grid({"clean": shown, **{f"{kind}, {LEVEL_NAMES[kind]}=0.5": corrupt
 show_source(psnr)
 
 # %% slideshow={"slide_type": "subslide"}
+noisy_db = {}
 for kind in NOISES:
-    value = psnr(test_x, corrupt(test_x, kind, 0.5, SEED)).mean().item()
-    print(f"{kind:>16}, {LEVEL_NAMES[kind]} = 0.5: the noisy test images are at {value:5.1f} dB")
+    noisy_db[kind] = psnr(test_x, corrupt(test_x, kind, 0.5, SEED)).mean().item()
+    print(f"{kind:>16}, {LEVEL_NAMES[kind]} = 0.5: the noisy test images are at {noisy_db[kind]:5.1f} dB")
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# Why is Gaussian noise with `sigma` = 0.5 at about 9 dB and not $10\log_{10}(1/0.25)
-# \approx 6$ dB? Most pixels are black, and clipping to [0, 1] throws away every negative
-# push on a black pixel: half of the noise never arrives.
-#
+# %% slideshow={"slide_type": "subslide"}
+black_share = (test_x == 0).float().mean().item()
+say("Why is Gaussian noise with `sigma` = 0.5 at {gauss:.1f} dB and not $10\\log_{{10}}(1/0.25) "
+    "\\approx 6.0$ dB? {black:.0%} of the pixels are black, and clipping to [0, 1] throws away every "
+    "negative push on a black pixel (and every positive one on a white pixel): half of the noise "
+    "never arrives. That leaves an error of at most half of $0.5^2$, 0.125, or $10\\log_{{10}}(1/0.125) "
+    "\\approx 9.0$ dB, and a little better, since clipping trims the noise on grey pixels too.",
+    gauss=noisy_db["gaussian"], black=black_share);
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The denoising objective
 #
+# The model sees the damaged image; the loss compares its output with the clean one:
+
+# %% slideshow={"slide_type": "subslide"}
+flow("clean x", "add noise", "noisy x̃", "encoder", "code z", "decoder", "output x̂", kinds="dodecgd",
+     below={"output x̂": ("loss ‖x − x̂‖² against the CLEAN x", "l", "clean x")},
+     caption="A denoising autoencoder: noisy in, compared with the clean image out")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Here is the whole idea as code. `corrupt` gives every image of a batch one of the noise
 # models at a random level between 0 and the highest in `TRAIN_NOISE`, so a single model
 # learns to undo all three at every strength. `__call__` is the loss `fit` minimises:
@@ -241,23 +269,59 @@ denoising.psnr_curves(levels, sweeps, trained_up_to=TRAIN_NOISE)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # What the table and the curves say:
-#
-# * **The plain autoencoder helps against Gaussian noise about as much as PCA, and hardly
-#   at all against masking.** It never saw a damaged digit: its bottleneck blurs
-#   scattered noise away, but a digit full of holes looks to it like a thin, broken
-#   digit, and it copies the holes.
-# * **PCA helps somewhat.** Projection removes the part of the noise that points away from
-#   its directions, keeps the part along them, and, being linear, cannot fill in a
-#   dropped pixel from what the rest of the digit says.
-# * **From level 0.3 up to the highest training level, the denoising autoencoder leads
-#   by 3 to 6 dB** over the next best, on all three noise models.
-# * **At level 0.1 there is little to remove**, and all of them come close to what their
-#   bottleneck can redraw at best (lesson 01); the plain autoencoder even comes first on
-#   light Gaussian noise: copying nearly clean digits is exactly what it was trained for.
-# * **Beyond the training levels** (right of the dashed line) every method slides down,
-#   the denoising autoencoder fastest on masking: with 90% of the pixels gone there is
-#   little left to infer the digit from.
-#
+
+# %% slideshow={"slide_type": "fragment"}
+clean_db = {name: psnr(test_x, denoise(test_x)).mean().item() for name, denoise in denoisers.items()}
+gain = {kind: {m: at_half[kind][m] - at_half[kind][denoising.NOISY] for m in denoisers} for kind in NOISES}
+say("* **The plain autoencoder helps against Gaussian noise about as much as PCA** ({plain_g:+.1f} dB over "
+    "the noisy input at `sigma` = 0.5, PCA {pca_g:+.1f} dB), **and hardly at all against masking** "
+    "({plain_m:+.1f} dB at `p` = 0.5). It never saw a damaged digit: its bottleneck blurs scattered noise "
+    "away, but a digit full of holes looks to it like a thin, broken digit, and it copies the holes.\n"
+    "* **PCA helps somewhat** ({pca_gains} at level 0.5). Projection removes the part of the noise that "
+    "points away from its directions, keeps the part along them, and, being linear, cannot fill in a "
+    "dropped pixel from what the rest of the digit says.",
+    plain_g=gain["gaussian"]["plain AE"], pca_g=gain["gaussian"]["PCA"], plain_m=gain["masking"]["plain AE"],
+    pca_gains=", ".join(f"{g['PCA']:+.1f} dB on {kind}" for kind, g in gain.items()));
+
+
+def lead(kind: str, i: int) -> float:
+    """The denoising AE's PSNR minus the best of the others (noisy input included) at level i."""
+    return sweeps[kind]["denoising AE"][i] - max(v[i] for m, v in sweeps[kind].items() if m != "denoising AE")
+
+
+trained = {kind: [i for i, level in enumerate(levels) if 0.3 <= level <= TRAIN_NOISE.get(kind, 0)] for kind in NOISES}
+leads = {kind: [lead(kind, i) for i in where] for kind, where in trained.items() if where}
+if leads:
+    say("* **From level 0.3 up to the highest training level, the denoising autoencoder leads by "
+        "{low:.1f} to {high:.1f} dB** over the next best ({each}).",
+        low=min(min(v) for v in leads.values()), high=max(max(v) for v in leads.values()),
+        each="; ".join(f"{kind}: {min(v):.1f} to {max(v):.1f} dB" for kind, v in leads.items()));
+if levels[0] <= 0.2:
+    first = {kind: max(sweeps[kind], key=lambda m: sweeps[kind][m][0]) for kind in NOISES}
+    lowered = [kind for kind in NOISES if sweeps[kind]["PCA"][0] < sweeps[kind][denoising.NOISY][0]]
+    say("* **At level {low:g} there is little to remove.** The noisy inputs are at {noisy}. PCA's "
+        "{k} directions cannot redraw even a clean digit better than {pca_clean:.1f} dB{lowered}. "
+        "First at this level: {first}.{plain}",
+        low=levels[0], k=BOTTLENECK, pca_clean=clean_db["PCA"],
+        noisy=", ".join(f"{sweeps[kind][denoising.NOISY][0]:.1f} dB ({kind})" for kind in NOISES),
+        lowered=(", so on " + " and ".join(lowered) + " noise it makes the images worse than they came"
+                 if lowered else ""),
+        first=", ".join(f"the {m} on {kind}" for kind, m in first.items()),
+        plain=(" On light Gaussian noise the plain autoencoder wins: copying nearly clean digits is "
+               "exactly what it was trained for." if first["gaussian"] == "plain AE" else ""));
+top = TRAIN_NOISE.get("masking")
+inside, beyond = [lv for lv in levels if top and lv <= top], [lv for lv in levels if top and lv > top]
+if inside and beyond:
+    i0, i1 = levels.index(inside[-1]), levels.index(beyond[-1])
+    drop = {m: sweeps["masking"][m][i0] - sweeps["masking"][m][i1] for m in denoisers}
+    say("* **Beyond the training levels** (right of the dashed line) {every} slides down. On masking, "
+        "from `p` = {p0:g} to {p1:g}, the denoising autoencoder loses {dae:.1f} dB, PCA {pca:.1f} and the "
+        "plain autoencoder {plain:.1f}: with {p1:.0%} of the pixels gone there is little left to infer the "
+        "digit from. The section *What goes wrong* looks closer.",
+        every="every method" if min(drop.values()) > 0 else "the denoising autoencoder",
+        p0=levels[i0], p1=levels[i1], dae=drop["denoising AE"], pca=drop["PCA"], plain=drop["plain AE"]);
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The lesson's claims, checked every time this notebook runs:
 
 # %% slideshow={"slide_type": "subslide"}
@@ -302,13 +366,16 @@ plots.Table([{"features": name, "numbers per image": features[name][0].flatten(1
               f"test accuracy with {N_LABELS} labels": acc} for name, acc in probe.items()],
             caption="Linear classifier on few labels")
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# To undo damage the denoising encoder has to recognise a digit from part of it, so its
-# codes tend to say more about *which* digit it is and less about the exact pixels. Here
-# that shows as a few points of accuracy; with one data set, one seed and 20 epochs,
-# read it as a tendency, not a law. (Vincent et al., 2008, stacked such encoders to pre-train
-# deep networks before today's methods existed.)
-#
+# %% slideshow={"slide_type": "subslide"}
+say("To undo damage the denoising encoder has to recognise a digit from part of it, so its codes tend "
+    "to say more about *which* digit it is and less about the exact pixels. Here that shows as "
+    "{diff:+.1f} points of accuracy over the plain encoder's codes ({dae:.1%} against {ae:.1%}); with one "
+    "data set, one seed and {epochs}, read it as a tendency, not a law. (Vincent et al., 2008, "
+    "stacked such encoders to pre-train deep networks before today's methods existed.)",
+    diff=100 * (probe["denoising AE codes"] - probe["plain AE codes"]), dae=probe["denoising AE codes"],
+    ae=probe["plain AE codes"], epochs=f"{EPOCHS} epoch{'s' * (EPOCHS != 1)}");
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## From pixels to words: the bridge to lesson 03
 #
 # Masking noise is the one that travelled furthest. Replace *pixels* by *words* and
@@ -317,8 +384,97 @@ plots.Table([{"features": name, "numbers per image": features[name][0].flatten(1
 # the originals from the words around them. BERT is a denoising autoencoder for text with
 # masking noise, and, like ours, it is kept for its encoder: the representation it learns
 # on the way is what everything downstream uses. Lesson 03 takes this step.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## What goes wrong: noise too strong to undo
 #
-# ## Exercise: write the masking noise
+# A denoiser can only put back what the rest of the image still says. Push masking past
+# the levels it was trained on, towards every pixel gone, and measure two things: the
+# PSNR of the denoising autoencoder's output, next to the best picture that ignores its
+# input altogether (the mean training digit), and whether what it draws is still the
+# right digit, by the nearest-neighbour judge of lesson 01 (the digit of the 5 nearest
+# training images).
+
+# %% slideshow={"slide_type": "subslide"}
+strong = [0.7, 0.8, 0.9, 0.95, 0.98]  # masking levels: the first the highest trained on, the others never
+judge = KNeighborsClassifier(5).fit(ds.train.flat().numpy(), ds.train.labels.numpy())
+mean_digit = ds.train.images.mean(0, keepdim=True).expand_as(test_x)
+mean_db = psnr(test_x, mean_digit).mean().item()
+too_strong, restored = [], {}
+for p in strong:
+    noisy = corrupt(test_x, "masking", p, SEED)
+    restored[p] = predict(dae, noisy)
+    too_strong.append({"masking p": p, "pixels kept": f"{1 - p:.0%}",
+                       "noisy input (dB)": psnr(test_x, noisy).mean().item(),
+                       "denoising AE (dB)": psnr(test_x, restored[p]).mean().item(),
+                       "mean digit (dB)": mean_db,
+                       "right digit drawn": float((judge.predict(restored[p].flatten(1).numpy())
+                                                   == ds.test.labels.numpy()).mean())})
+plots.Table(too_strong, caption="Masking past the training levels: what the denoising AE can still restore", digits=2)
+
+# %% slideshow={"slide_type": "subslide"}
+rows = {"clean": shown}
+for p in (0.8, 0.95):
+    rows |= {f"p = {p:g}, noisy": corrupt(shown, "masking", p, SEED), f"p = {p:g}, denoising AE": restored[p][:len(shown)]}
+plots.image_grid(rows, title="Masking beyond the training levels, and what the denoising autoencoder draws")
+
+# %% slideshow={"slide_type": "subslide"}
+right_clean = float((judge.predict(test_x.flatten(1).numpy()) == ds.test.labels.numpy()).mean())
+at = {row["masking p"]: row for row in too_strong}
+last = too_strong[-1]
+say("At `p` = 0.7, the highest level it trained on, the denoising autoencoder draws the right digit "
+    "{right_07:.0%} of the time (the judge reads {right_clean:.0%} of the clean digits right). At `p` = 0.8 "
+    "it still draws clean digits, now and then the wrong one ({right_08:.0%} right). Beyond that too little "
+    "is left: at `p` = 0.95 its digits fade into faint fragments ({right_095:.0%} right), and at `p` = "
+    "{p_last:g}, with {left} of the pixels kept, its output is at {dae_last:.1f} dB, {side} the mean digit "
+    "that ignores the input altogether ({mean:.1f} dB), and the right digit only {right_last:.0%} of the "
+    "time (guessing: {chance:.0%}). No denoiser can put back what the image no longer holds.",
+    right_07=at[0.7]["right digit drawn"], right_clean=right_clean, right_08=at[0.8]["right digit drawn"],
+    right_095=at[0.95]["right digit drawn"], p_last=last["masking p"], left=last["pixels kept"],
+    dae_last=last["denoising AE (dB)"], side="below" if last["denoising AE (dB)"] < mean_db else "above",
+    mean=mean_db, right_last=last["right digit drawn"], chance=1 / len(ds.classes));
+
+# %% slideshow={"slide_type": "fragment"}
+check_claim(f"at masking p = {last['masking p']:g} the denoising AE draws the right digit at most half as often "
+            "as at p = 0.7, the highest level it trained on",
+            last["right digit drawn"] <= at[0.7]["right digit drawn"] / 2,
+            f"{last['right digit drawn']:.0%} vs {at[0.7]['right digit drawn']:.0%}", smoke=SMOKE)
+check_claim(f"at masking p = {last['masking p']:g} the denoising AE scores no better than the mean digit, "
+            "which ignores its input",
+            last["denoising AE (dB)"] <= mean_db, f"{last['denoising AE (dB)']:.1f} vs {mean_db:.1f} dB", smoke=SMOKE)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Exercises
+#
+# ### Predict before you run
+#
+# The denoising autoencoder learned to fill in scattered missing pixels, and at masking
+# level 0.5 it gained several dB over the noisy input. Now a 12x12 square in the middle
+# of each test digit is set to 0 instead: one large hole, a kind of damage none of the
+# models has seen. How much better than the damaged input itself does the best of the
+# three denoisers score, in PSNR? (Worse counts as "under 1 dB".) Answer before running
+# the cell after the next.
+
+# %% slideshow={"slide_type": "subslide"}
+guess = ...  # one of "under 1 dB", "1 to 3 dB", "3 to 6 dB", "over 6 dB"
+exercises.get("02-a-square-hole").check(guess)
+
+# %% slideshow={"slide_type": "subslide"}
+h, w = ds.image_shape[1:]
+holed = test_x.clone()
+holed[:, :, h // 2 - h * 3 // 14:h // 2 + h * 3 // 14, w // 2 - w * 3 // 14:w // 2 + w * 3 // 14] = 0  # 12x12 of 28x28
+hole_db = {"damaged input": psnr(test_x, holed).mean().item(),
+           **{name: psnr(test_x, denoise(holed)).mean().item() for name, denoise in denoisers.items()}}
+best_hole = max(denoisers, key=hole_db.get)
+display(plots.Table([{"method": m, "PSNR (dB)": v} for m, v in hole_db.items()],
+                    caption="A square hole in every test digit", digits=1))
+print(f"best: the {best_hole}, {hole_db[best_hole] - hole_db['damaged input']:+.2f} dB over the damaged input")
+plots.image_grid({"holed": holed[:len(shown)], **{name: denoise(holed[:len(shown)]) for name, denoise in denoisers.items()}},
+                 title="A square hole, never seen in training", cell_px=48)
+# exercises.get("02-a-square-hole").solution()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Write the masking noise
 #
 # Complete `mask_pixels`: every pixel is set to 0 with probability `p`, independently of
 # the others, and the other pixels keep their values. Draw the random numbers from
@@ -339,6 +495,17 @@ exercise.check(mask_pixels)
 # Stuck? Uncomment the next line to reveal a solution.
 # exercise.solution()
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### In your own words
+#
+# Lesson 01's autoencoder with a code wider than the image learned to copy whatever it was given.
+# A denoising autoencoder with the same wide code does not. Why not?
+
+# %% slideshow={"slide_type": "subslide"}
+answer = ...  # a sentence or two, as a string
+exercises.get("02-why-no-copying").check(answer)
+# exercises.get("02-why-no-copying").solution()
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What this notebook measured
 #
@@ -352,17 +519,35 @@ figures |= {"probe_acc_pixels": probe["pixels"], "probe_acc_ae": probe["plain AE
             "probe_acc_dae": probe["denoising AE codes"], "n_labels": N_LABELS,
             "bottleneck": BOTTLENECK, "train_noise": TRAIN_NOISE, "levels": levels,
             "psnr_by_level": sweeps,
-            "train_seconds_ae": plain_history.seconds, "train_seconds_dae": dae_history.seconds}
+            "train_seconds_ae": plain_history.seconds, "train_seconds_dae": dae_history.seconds,
+            "psnr_clean_input": clean_db, "masking_strong": too_strong, "psnr_mean_digit": mean_db,
+            "judged_right_clean": right_clean, "psnr_square_hole": hole_db}
 record_results("02_denoising", figures, smoke=SMOKE)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Take-aways
 #
 # * A denoising autoencoder is an ordinary autoencoder with a different loss: corrupt the
-#   input, keep the clean target. Nothing else changes.
-# * It removes noise far better than PCA (a linear projection) and than an autoencoder
-#   trained on clean images, which copies the damage it sees.
-# * Its encoder has to understand the digit to restore it, which is why denoising is a
+#   input, keep the clean target. Nothing else changes, and copying stops being an answer.
+# * Within the noise it was trained on it removes noise clearly better than PCA (a linear
+#   projection) and than an autoencoder trained on clean images, which copies the damage it sees.
+# * It cannot put back what the image no longer holds: past that point it still draws a
+#   clean digit, but a guessed one. A clean-looking output is not proof of a correct one.
+# * Its encoder has to recognise the digit to restore it, which is why denoising is a
 #   way to learn representations, not only to clean images.
 #
 # **Next:** lesson 03 applies masking noise to words: BERT as a denoising autoencoder.
+#
+# ## References
+#
+# * P. Vincent, H. Larochelle, Y. Bengio, P.-A. Manzagol. *Extracting and composing robust
+#   features with denoising autoencoders.* ICML 2008: the denoising autoencoder, masking noise.
+# * P. Vincent, H. Larochelle, I. Lajoie, Y. Bengio, P.-A. Manzagol. *Stacked denoising
+#   autoencoders: learning useful representations in a deep network with a local denoising
+#   criterion.* JMLR 11, 2010: Gaussian and salt-and-pepper noise, stacking, features.
+# * G. E. Hinton, R. R. Salakhutdinov. *Reducing the dimensionality of data with neural
+#   networks.* Science 313(5786), 2006: the autoencoder of lesson 01.
+# * J. Devlin, M.-W. Chang, K. Lee, K. Toutanova. *BERT: pre-training of deep bidirectional
+#   transformers for language understanding.* NAACL 2019: masking words (lesson 03).
+# * Hung-yi Lee (李宏毅). *Machine Learning* lecture "Auto-encoder" (National Taiwan
+#   University): the de-noising auto-encoder, and BERT as one.

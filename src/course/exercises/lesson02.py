@@ -1,4 +1,5 @@
-"""Lesson 02 (02_denoising): masking noise."""
+"""Lesson 02 (02_denoising): a hole the denoiser never saw, masking noise, why corruption
+stops an autoencoder from copying."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from typing import Any, Callable
 
 import torch
 
-from course.exercises.core import Exercise
+from course.exercises.core import Exercise, explanation, prediction
+
+LESSON = "02_denoising"
 
 
 def mask_pixels(images: torch.Tensor, p: float, generator: torch.Generator) -> torch.Tensor:
@@ -50,10 +53,50 @@ def _check_mask_pixels(answer: Callable[..., Any]) -> None:
         "draw the random numbers from it, torch.rand(..., generator=generator)")
 
 
+def _keep_p(images: torch.Tensor, p: float, generator: torch.Generator) -> torch.Tensor:
+    return images * (torch.rand(images.shape, generator=generator) < p)
+
+
+def _like_dropout(images: torch.Tensor, p: float, generator: torch.Generator) -> torch.Tensor:
+    keep = torch.rand(images.shape, generator=generator) >= p
+    return images * keep / max(1 - p, 1e-6)
+
+
+def _one_mask_for_all(images: torch.Tensor, p: float, generator: torch.Generator) -> torch.Tensor:
+    return images * (torch.rand(images.shape[1:], generator=generator) >= p)
+
+
 EXERCISES = [
+    prediction(
+        "02-a-square-hole", LESSON,
+        "The denoising autoencoder learned to fill in scattered missing pixels. Now a 12x12 square "
+        "in the middle of each test digit is set to 0: one large hole, a kind of damage none of the "
+        "models has seen. How much better than the damaged input itself does the best of PCA, the "
+        "plain AE and the denoising AE score, in PSNR? (Worse counts as 'under 1 dB'.)",
+        "under 1 dB",
+        "On mnist5k at the defaults the best, the denoising autoencoder, gains about 0.3 dB, the plain "
+        "one less, and PCA even loses a little. Scattered dropped pixels leave every stroke partly "
+        "visible, and its neighbours say what is missing. A 12x12 hole removes whole pieces of strokes, "
+        "often the part that tells one digit from another, and none of the three has learned to invent "
+        "a missing middle: the denoising autoencoder learned to fill pin-holes, the noise it was "
+        "trained on. To fill large holes, train with large holes (inpainting).",
+        choices=("under 1 dB", "1 to 3 dB", "3 to 6 dB", "over 6 dB")),
     Exercise(
-        "02-masking-noise", "02_denoising",
+        "02-masking-noise", LESSON,
         "Write mask_pixels(images, p, generator): set each pixel to 0 with probability p, "
         "independently, drawing the random numbers from generator; keep the other pixels as they are.",
-        _check_mask_pixels, mask_pixels),
+        _check_mask_pixels, mask_pixels, mistakes=(_keep_p, _like_dropout, _one_mask_for_all)),
+    explanation(
+        "02-why-no-copying", LESSON,
+        "Lesson 01's autoencoder with a code wider than the image learned to copy whatever it was given. "
+        "A denoising autoencoder with the same wide code does not. Why not?",
+        [("copy", "copies", "copying", "identity"),
+         ("noise", "noisy", "corrupt", "damage", "missing", "holes"),
+         ("clean", "target", "structure", "what digits look like")],
+        "Copying minimises the plain loss because the target is the input itself. In a denoising "
+        "autoencoder the input is corrupted but the target is the clean image: a copy would "
+        "reproduce the noise and pay for every damaged pixel, so the identity is no longer the "
+        "best answer however wide the code. The only way to a low loss is to know what clean "
+        "digits look like and redraw them, which is why denoising autoencoders can use codes "
+        "wider than the input (Vincent et al., 2008, did) and still learn the structure of the data."),
 ]

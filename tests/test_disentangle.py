@@ -294,3 +294,20 @@ def test_heatmap_columns_can_be_named():
     m = np.zeros((5, 3))
     fig = D.mi_heatmaps({"a": m}, sprites.FACTOR_NAMES, columns={"a": ["z0", "z1 off", "z2"]})
     assert list(fig.data[0].x) == ["z0", "z1 off", "z2"]
+
+
+def test_traversal_effects_measure_how_far_each_row_moves_and_grows_the_sprite():
+    # three rows drawn from known factors: x walks, y walks, the scale grows; a fourth stands still
+    x_walk = [[0, 2, 3, x, 1] for x in range(2, 11)]
+    y_walk = [[0, 2, 3, 6, y % 4] for y in (0, 0, 1, 1, 2, 2, 3, 3, 3)]
+    grow = [[0, s, 3, 6, 1] for s in (0, 0, 1, 1, 2, 2, 3, 4, 4)]
+    still = [[0, 2, 3, 6, 1]] * 9
+    grid = sprites.render(torch.tensor(x_walk + y_walk + grow + still)).reshape(4, 9, 1, 32, 32)
+    walk_x, walk_y, bigger, nothing = D.traversal_effects(grid)
+    assert walk_x.dx == pytest.approx(8.0, abs=1e-6) and abs(walk_x.dy) < 1e-6 and walk_x.ink == pytest.approx(1.0)
+    assert walk_y.dy == pytest.approx(3.0, abs=1e-6) and abs(walk_y.dx) < 1e-6  # down is positive
+    assert bigger.ink == pytest.approx((sprites.SCALES[4] / sprites.SCALES[0]) ** 2, rel=0.1)
+    assert nothing.change == 0 and nothing.ink == 1 and nothing.moves() == ""
+    assert walk_x.moves() == "x" and walk_y.moves() == "y" and walk_y.moves(pixels=3.5) == ""
+    diagonal = sprites.render(torch.tensor([[0, 2, 3, 4 + i // 3, i // 3] for i in range(9)])).reshape(1, 9, 1, 32, 32)
+    assert D.traversal_effects(diagonal)[0].moves() == "x and y"

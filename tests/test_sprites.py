@@ -126,3 +126,24 @@ def test_other_canvas_sizes_work_and_too_small_ones_are_refused():
     assert torch.equal(big.factors, sprites.generate(50, seed=0).factors)  # same factors, larger canvas
     with pytest.raises(ValueError, match="too small"):
         sprites.render(torch.zeros(1, 5, dtype=torch.int64), size=28)
+
+
+def test_y_can_be_put_on_x_grid_and_then_moves_the_pixels_as_much_as_x():
+    tied = sprites.generate(3000, seed=0, y_positions=sprites.X_POSITIONS)
+    default = sprites.generate(3000, seed=0)
+    assert tied.factor_sizes == (3, 5, 8, 13, 13) and default.factor_sizes == FACTOR_SIZES
+    assert "13 x x 13 y" in repr(tied) and tied.split(100, 10)[1].y_positions == sprites.X_POSITIONS
+    assert torch.equal(tied.factors[:, :4], default.factors[:, :4])  # only y is drawn differently
+    assert torch.bincount(tied.factors[:, 4], minlength=13).min() > 0.6 * 3000 / 13
+    border = torch.cat([tied.images[..., 0, :], tied.images[..., -1, :], tied.images[..., :, 0],
+                        tied.images[..., :, -1]], dim=-1)
+    assert border.max() == 0  # still inside the canvas
+    cx, cy = centroids(tied.images)
+    values = sprites.factor_values(tied.factors, y_positions=sprites.X_POSITIONS)
+    assert np.ptp(values["y"][np.argsort(tied.factors[:, 4].numpy())]) == 12.0
+    assert np.corrcoef(cy, values["y"])[0, 1] > 0.95 and abs(np.corrcoef(cx, values["y"])[0, 1]) < 0.1
+    assert torch.equal(sprites.render(tied.factors[:5], y_positions=13), tied.images[:5])
+    variance = sprites.pixel_variance(n=1500, seed=0, y_positions=sprites.X_POSITIONS)
+    assert 0.8 < variance["y"] / variance["x"] < 1.25  # x and y now change the image alike
+    with pytest.raises(ValueError, match="y_positions"):
+        sprites.generate(10, y_positions=14)

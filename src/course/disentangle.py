@@ -6,6 +6,7 @@
 - :func:`mi_heatmaps`: the normalised MI matrices of several models, side by side
 - :func:`kl_per_dimension`: which of a VAE's latent dimensions are switched off
 - :func:`traversal`: decode one image's code with one dimension swept across its range
+- :func:`traversal_effects`: what each row of a traversal does, measured: moves, grows
 - :func:`traversal_explorer`: one slider per latent dimension, redrawing the decoded image live
 - :func:`time_slider_steps`: how long one slider move takes (the budget is 50 ms)
 
@@ -170,6 +171,42 @@ def traversal(model: Autoencoder, image: torch.Tensor, low: torch.Tensor, high: 
     for j in range(k):
         codes[j, :, j] = low[j] + t * (high[j] - low[j])
     return predict(model, codes.reshape(k * steps, k), method="decode").reshape(k, steps, *image.shape)
+
+
+@dataclass(frozen=True)
+class TraversalEffect:
+    """What one row of a :func:`traversal` does to the decoded image, in pixels.
+
+    ``dx`` and ``dy``: how far the centre of mass moves from the first step to the last
+    (right and down are positive); ``ink``: the largest total brightness along the row
+    divided by the smallest (1: the sprite keeps its size); ``change``: the mean absolute
+    difference, summed over pixels, between the first and the last image.
+    """
+
+    dx: float
+    dy: float
+    ink: float
+    change: float
+
+    def moves(self, pixels: float = 1.0) -> str:
+        """Which way the row moves the sprite by at least ``pixels``: "x", "y", "x and y" or ""."""
+        return " and ".join(a for a, d in (("x", self.dx), ("y", self.dy)) if abs(d) >= pixels)
+
+
+def traversal_effects(grid: torch.Tensor) -> list[TraversalEffect]:
+    """Measure each row of a traversal ``(k, steps, 1, H, W)``: how far it moves and grows the sprite.
+
+    The centre of mass is taken in pixel units (pixel ``i`` has centre ``i + 0.5``), so a
+    row that slides the sprite by two pixels has ``dx`` about 2 whatever its shape.
+    """
+    images = grid[:, :, 0].double().clamp(0, 1)
+    k, steps, h, w = images.shape
+    mass = images.sum((2, 3)).clamp_min(1e-9)  # (k, steps)
+    cx = (images.sum(2) @ (torch.arange(w, dtype=torch.float64) + 0.5)) / mass
+    cy = (images.sum(3) @ (torch.arange(h, dtype=torch.float64) + 0.5)) / mass
+    change = (images[:, -1] - images[:, 0]).abs().sum((1, 2))
+    return [TraversalEffect(float(cx[j, -1] - cx[j, 0]), float(cy[j, -1] - cy[j, 0]),
+                            float(mass[j].max() / mass[j].min()), float(change[j])) for j in range(k)]
 
 
 @torch.no_grad()

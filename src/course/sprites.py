@@ -23,6 +23,11 @@ The factors change the pixels by clearly different amounts (:func:`pixel_varianc
 most, then scale, then y. That is on purpose. Two factors that change the image equally
 much (x and y on the same grid, say) can be blended by any rotation of their plane and
 explain the images just as well, so no model has a reason to prefer the pure axes (lesson 04).
+``y_positions`` (of :func:`generate` and the functions below) draws that case: with
+``y_positions=X_POSITIONS`` y moves on x's grid, and the two change the pixels alike::
+
+>>> tied = generate(6000, seed=0, y_positions=X_POSITIONS)   # lesson 04's "What goes wrong"
+>>> tied.factor_sizes                                          # (3, 5, 8, 13, 13)
 """
 
 from __future__ import annotations
@@ -54,12 +59,18 @@ class Sprites:
 
     images: torch.Tensor
     factors: torch.Tensor
+    y_positions: int = Y_POSITIONS  # how many y positions the grid had (X_POSITIONS: x's grid)
+
+    @property
+    def factor_sizes(self) -> tuple[int, ...]:
+        """Grid sizes of the factors of these images (``FACTOR_SIZES`` unless y was changed)."""
+        return factor_sizes(self.y_positions)
 
     def __len__(self) -> int:
         return len(self.factors)
 
     def __getitem__(self, index: slice | torch.Tensor) -> "Sprites":
-        return Sprites(self.images[index], self.factors[index])
+        return Sprites(self.images[index], self.factors[index], self.y_positions)
 
     def split(self, *sizes: int) -> tuple["Sprites", ...]:
         """Consecutive parts of the given sizes (the order is already random): train, val, test."""
@@ -70,8 +81,15 @@ class Sprites:
 
     def __repr__(self) -> str:
         n, c, h, w = self.images.shape
-        grid = " x ".join(f"{k} {name}" for name, k in zip(FACTOR_NAMES, FACTOR_SIZES))
+        grid = " x ".join(f"{k} {name}" for name, k in zip(FACTOR_NAMES, self.factor_sizes))
         return f"Sprites({n} images of {c}x{h}x{w}; factors: {grid})"
+
+
+def factor_sizes(y_positions: int = Y_POSITIONS) -> tuple[int, ...]:
+    """Grid sizes of the five factors when y has ``y_positions`` positions."""
+    if not 1 <= y_positions <= X_POSITIONS:
+        raise ValueError(f"y_positions must be 1 to {X_POSITIONS} (x's grid), got {y_positions}")
+    return (*FACTOR_SIZES[:4], int(y_positions))
 
 
 def _inside(shape: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -88,7 +106,7 @@ def _inside(shape: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return (x ** 2 + y ** 2 - 1.0) ** 3 - x ** 2 * y ** 3 <= 0.0
 
 
-def _geometry(size: int) -> tuple[int, int, int]:
+def _geometry(size: int, y_positions: int = Y_POSITIONS) -> tuple[int, int, int]:
     """Half-width of a sprite's patch and the first x and y positions, in pixels.
 
     Positions are whole pixels apart, so each (shape, scale, rotation) is drawn once and
@@ -96,7 +114,7 @@ def _geometry(size: int) -> tuple[int, int, int]:
     """
     half = int(np.ceil(RADIUS * size)) + 1
     first_x = (size - (X_POSITIONS - 1)) // 2
-    first_y = (size - (Y_POSITIONS - 1)) // 2
+    first_y = (size - (factor_sizes(y_positions)[4] - 1)) // 2
     if min(first_x, first_y) < half:
         raise ValueError(f"a {size}x{size} canvas is too small for {X_POSITIONS} x positions")
     return half, first_x, first_y
@@ -114,14 +132,16 @@ def _sprite(shape: int, scale: float, rotation_deg: float, half: int, radius: fl
     return inside.reshape(2 * half, s, 2 * half, s).mean(axis=(1, 3)).astype(np.float32)
 
 
-def render(factors: np.ndarray | torch.Tensor, size: int = SIZE) -> torch.Tensor:
+def render(factors: np.ndarray | torch.Tensor, size: int = SIZE, y_positions: int = Y_POSITIONS) -> torch.Tensor:
     """Draw one image per row of factor indices ``(N, 5)``: ``(N, 1, size, size)`` float32.
+
+    ``y_positions`` is the size of the y grid the indices refer to (centred on the canvas).
 
     Each (shape, scale, rotation) in the rows is drawn once, then pasted at the rows'
     positions with one indexed assignment: thousands of images in a fraction of a second.
     """
     f = np.asarray(factors, dtype=np.int64).reshape(-1, len(FACTOR_NAMES))
-    half, first_x, first_y = _geometry(size)
+    half, first_x, first_y = _geometry(size, y_positions)
     look = np.ravel_multi_index((f[:, 0], f[:, 1], f[:, 2]), FACTOR_SIZES[:3])
     needed, which = np.unique(look, return_inverse=True)
     sprites = np.stack([_sprite(sh, SCALES[sc], ROTATIONS_DEG[ro], half, RADIUS * size)
@@ -135,49 +155,54 @@ def render(factors: np.ndarray | torch.Tensor, size: int = SIZE) -> torch.Tensor
     return torch.from_numpy(out).unsqueeze(1)
 
 
-def _positions(size: int) -> tuple[np.ndarray, np.ndarray]:
+def _positions(size: int, y_positions: int = Y_POSITIONS) -> tuple[np.ndarray, np.ndarray]:
     """Centres (pixels from the left edge, from the top edge) of the x and y grids."""
-    _, first_x, first_y = _geometry(size)
+    _, first_x, first_y = _geometry(size, y_positions)
     return (np.arange(first_x, first_x + X_POSITIONS, dtype=np.float32),
-            np.arange(first_y, first_y + Y_POSITIONS, dtype=np.float32))
+            np.arange(first_y, first_y + y_positions, dtype=np.float32))
 
 
-def random_factors(n: int, seed: int = 0) -> torch.Tensor:
+def random_factors(n: int, seed: int = 0, y_positions: int = Y_POSITIONS) -> torch.Tensor:
     """``n`` factor combinations ``(n, 5)``, each factor uniform on its grid, independent."""
     rng = np.random.default_rng(seed)
-    return torch.from_numpy(np.stack([rng.integers(0, k, n) for k in FACTOR_SIZES], axis=1))
+    return torch.from_numpy(np.stack([rng.integers(0, k, n) for k in factor_sizes(y_positions)], axis=1))
 
 
-def generate(n: int, *, seed: int = 0, size: int = SIZE) -> Sprites:
-    """``n`` images with random factors drawn with ``seed``: the same seed, the same images."""
-    factors = random_factors(n, seed)
-    return Sprites(render(factors, size), factors)
+def generate(n: int, *, seed: int = 0, size: int = SIZE, y_positions: int = Y_POSITIONS) -> Sprites:
+    """``n`` images with random factors drawn with ``seed``: the same seed, the same images.
+
+    ``y_positions``: how many positions, a pixel apart, y takes (default 4, a quarter of
+    x's 13 positions; ``X_POSITIONS`` puts x and y on the same grid).
+    """
+    factors = random_factors(n, seed, y_positions)
+    return Sprites(render(factors, size, y_positions), factors, y_positions)
 
 
-def factor_values(factors: torch.Tensor, size: int = SIZE) -> dict[str, np.ndarray]:
+def factor_values(factors: torch.Tensor, size: int = SIZE, y_positions: int = Y_POSITIONS) -> dict[str, np.ndarray]:
     """Factor indices ``(N, 5)`` in their units: shape name, scale, degrees, pixel centres
     (x from the left edge, y from the top edge: a higher y is lower in the image)."""
     f = np.asarray(factors, dtype=np.int64)
-    xs, ys = _positions(size)
+    xs, ys = _positions(size, y_positions)
     return {"shape": np.asarray(SHAPES)[f[:, 0]], "scale": np.asarray(SCALES)[f[:, 1]],
             "rotation": np.asarray(ROTATIONS_DEG)[f[:, 2]], "x": xs[f[:, 3]], "y": ys[f[:, 4]]}
 
 
-def pixel_variance(n: int = 3000, seed: int = 0) -> dict[str, float]:
+def pixel_variance(n: int = 3000, seed: int = 0, y_positions: int = Y_POSITIONS) -> dict[str, float]:
     """How much each factor changes the pixels: half the mean squared difference between
     ``n`` random images and the same images with that one factor drawn again.
 
     That is the variance of the pixels (summed over pixels) when only this factor
     changes and the others stay where they are, averaged over where they are.
     """
-    factors = random_factors(n, seed).numpy()
+    sizes = factor_sizes(y_positions)
+    factors = random_factors(n, seed, y_positions).numpy()
     rng = np.random.default_rng([seed, 1])
-    images = render(factors).flatten(1)
+    images = render(factors, y_positions=y_positions).flatten(1)
     out = {}
     for j, name in enumerate(FACTOR_NAMES):
         other = factors.copy()
-        other[:, j] = rng.integers(0, FACTOR_SIZES[j], n)
-        out[name] = float((images - render(other).flatten(1)).pow(2).sum(1).mean() / 2)
+        other[:, j] = rng.integers(0, sizes[j], n)
+        out[name] = float((images - render(other, y_positions=y_positions).flatten(1)).pow(2).sum(1).mean() / 2)
     return out
 
 

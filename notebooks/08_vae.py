@@ -27,23 +27,28 @@
 # it asks the codes to fill a region we know in advance, the standard normal
 # distribution $N(0, I)$, and then samples from there.
 #
-# This lesson:
+# **You will be able to**
 #
-# 1. trains a **judge** that needs no human eye: a digit classifier that scores generated images;
-# 2. asks the plain autoencoder to generate, from $N(0, I)$ and from a Gaussian fitted to its codes;
-# 3. builds the VAE from the code that runs (mean and log-variance, the reparameterisation
-#    trick, the KL term) and watches its two loss terms during training;
-# 4. samples from it, walks between two digits with a slider, and decodes the whole
-#    latent plane of a 2-D VAE;
-# 5. turns the KL weight $\beta$ up and down: the trade-off between rate and distortion.
+# * build a VAE from the code that runs: an encoder that outputs a mean and a
+#   log-variance, the **reparameterisation trick**, the **KL term**, the loss in nats;
+# * judge generated images without squinting, with a classifier trained on real digits;
+# * sample from the decoder, walk between two digits, and read the latent plane of a 2-D VAE;
+# * trade rate (KL) against distortion (reconstruction) with the KL weight $\beta$, and
+#   recognise **posterior collapse**, when the code stops carrying anything.
 #
-# About a minute and a half on a 2-core laptop CPU, seconds on a GPU; trained models are cached
-# (lesson 00), so a second run takes seconds.
+# **Prerequisites:** lesson 01 (the convolutional autoencoder, its code and reconstruction
+# error); a normal distribution's mean and variance; what a gradient is.
+#
+# **Time:** about 130 CPU-seconds of computing at the default parameters (seven small
+# models: about a minute and a half on a 2-core laptop CPU, seconds once they are cached);
+# reading and playing: an hour.
+#
+# **Key terms 关键词** ([glossary 术语表](glossary.md)): variational autoencoder (VAE) 变分自编码器 · prior 先验 · reparameterisation trick 重参数化技巧 · evidence lower bound (ELBO) 证据下界 · sampling 采样 · interpolation 插值 · posterior collapse 后验坍缩
 
 # %% slideshow={"slide_type": "skip"} tags=["parameters"]
 DATASET = "mnist5k"  # a name from course.data.names(); offline: "mnist5k", "digits8x8"
 LATENT_DIM = 16  # size of z, for the VAE and for the plain autoencoder it is compared with
-EPOCHS = 15  # epochs for each autoencoder (~0.8 s each on a 2-core CPU)
+EPOCHS = 15  # epochs for each autoencoder (~1.6 s each on one CPU core)
 EPOCHS_2D = 10  # epochs for the 2-D VAE whose latent plane is drawn
 BATCH_SIZE = 64  # images per gradient step
 LR = 4e-3  # peak learning rate of the one-cycle schedule
@@ -52,6 +57,8 @@ CLASSIFIER_EPOCHS = 6  # epochs for the digit classifier that scores samples
 CONFIDENCE = 0.9  # a sample counts as recognised when the classifier is at least this sure
 N_SAMPLES = 1000  # generated images scored per generator
 INTERPOLATE = [3, 7]  # two digits: walk from the first test image of one to the first of the other
+COLLAPSE_BETA = 100.0  # KL weight of the VAE that shows posterior collapse ("What goes wrong")
+COLLAPSE_EPOCHS = 3  # its epochs: it collapses within the first
 SEED = 0
 USE_CACHE = True  # reload models trained earlier with exactly these settings
 SMOKE = False  # True: a few seconds of training for CI; claims are shown, not asserted
@@ -74,6 +81,8 @@ check_parameters(
     CONFIDENCE=(CONFIDENCE, number(min=0.1, max=1.0)),
     N_SAMPLES=(N_SAMPLES, integer(min=10, max=100_000)),
     INTERPOLATE=(INTERPOLATE, list_of(integer(min=0, max=9), min_len=2, max_len=2, unique=True)),
+    COLLAPSE_BETA=(COLLAPSE_BETA, number(min=0.0, max=10_000.0)),
+    COLLAPSE_EPOCHS=(COLLAPSE_EPOCHS, integer(min=1)),
     SEED=(SEED, seed()),
     USE_CACHE=(USE_CACHE, boolean()),
     SMOKE=(SMOKE, boolean()),
@@ -85,29 +94,33 @@ scale = full.n_train * math.prod(full.image_shape) / (3500 * 784)  # the costs w
 vaes = 2 + sum(beta != 1.0 for beta in BETAS)  # plain AE, VAE, and each other beta of the sweep
 budget = training_time(EPOCHS=(EPOCHS, vaes * epoch_cost(1.7, scale, BATCH_SIZE)),
                        EPOCHS_2D=(EPOCHS_2D, epoch_cost(1.7, scale, BATCH_SIZE)),
+                       COLLAPSE_EPOCHS=(COLLAPSE_EPOCHS, epoch_cost(1.7, scale, BATCH_SIZE)),
                        CLASSIFIER_EPOCHS=(CLASSIFIER_EPOCHS, epoch_cost(0.8, scale)))
 if SMOKE:  # after the checks, never instead of them
-    EPOCHS, EPOCHS_2D, CLASSIFIER_EPOCHS, N_SAMPLES = 1, 1, 1, 200
-    budget = budget.with_counts(EPOCHS=EPOCHS, EPOCHS_2D=EPOCHS_2D, CLASSIFIER_EPOCHS=CLASSIFIER_EPOCHS)
+    EPOCHS, EPOCHS_2D, CLASSIFIER_EPOCHS, COLLAPSE_EPOCHS, N_SAMPLES = 1, 1, 1, 1, 200
+    budget = budget.with_counts(EPOCHS=EPOCHS, EPOCHS_2D=EPOCHS_2D, CLASSIFIER_EPOCHS=CLASSIFIER_EPOCHS,
+                                COLLAPSE_EPOCHS=COLLAPSE_EPOCHS)
 print(budget)
 
 # %% slideshow={"slide_type": "skip"}
 import dataclasses
 import math
 
+import plotly.graph_objects as go
 import torch
 
 from course import exercises, plots
 from course.classifier import DigitClassifier, accuracy, label_counts_figure, score_samples
 from course.device import get_device, seed_everything
+from course.diagrams import flow
 from course.models import ConvAutoencoder, count_parameters
+from course.prose import say
 from course.results import check_claim, record_results
 from course.show import show_source
 from course.train import classification_loss, fit, predict
 from course.vae import (ConvVAE, ELBOLoss, elbo_curves, elbo_loss, elbo_split,
-                        elbo_terms, interpolate, interpolation_slider, kl_to_standard_normal,
-                        latent_grid, rate_distortion_figure, reparameterise, sample_gaussian_like,
-                        sample_prior)
+                        elbo_terms, interpolate, interpolation_slider, latent_grid,
+                        rate_distortion_figure, sample_gaussian_like, sample_prior)
 
 seed_everything(SEED)
 device = get_device()
@@ -205,6 +218,11 @@ print(f"plain AE codes of the training images: mean norm {codes_ae.norm(dim=1).m
 # is allowed.
 
 # %% slideshow={"slide_type": "subslide"}
+flow("x", "encoder", "μ, log σ²", "z = μ + σ·ε\nε ~ N(0, I)", "decoder", "x̂", kinds="decogd",
+     below={"μ, log σ²": ("KL(q(z|x) ‖ N(0, I))", "l"), "x̂": ("reconstruction −log p(x|z)", "l", "x")},
+     caption="a VAE: the encoder gives a Gaussian, training decodes a sample of it")
+
+# %% slideshow={"slide_type": "subslide"}
 show_source(ConvVAE)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -216,9 +234,6 @@ show_source(ConvVAE)
 # That is the **reparameterisation trick**. The noise forces nearby codes to decode to
 # similar images, so the decoder learns to draw whole regions, not isolated points.
 
-# %% slideshow={"slide_type": "subslide"}
-show_source(reparameterise)
-
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **3. A KL term pulls every code distribution towards $N(0, I)$.** The
 # Kullback-Leibler divergence $\mathrm{KL}(q(z|x)\,\|\,N(0, I))$ measures, in nats, how far
@@ -229,9 +244,10 @@ show_source(reparameterise)
 # zero exactly when $\mu = 0$ and $\sigma = 1$: a code that says nothing about the image.
 # Averaged over images it is the **rate**: a bound on how many nats of information the
 # code carries about the image.
-
-# %% slideshow={"slide_type": "subslide"}
-show_source(kl_to_standard_normal)
+#
+# Each of the two steps, the sample and the KL term, is one line of PyTorch; you will
+# write both in the exercises, whose solution shows the lesson's own code. The loss below
+# calls them `reparameterise` and `kl_to_standard_normal`.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **The loss** adds a reconstruction term: how unlikely the image is under the decoder's
@@ -305,6 +321,12 @@ plots.image_grid({"test images": ds.test.images[:12],
                   "VAE": predict(vae, ds.test.images[:12])},
                  title="Reconstructions of test images")
 
+# %% slideshow={"slide_type": "fragment"}
+mse_ae = float((predict(ae, ds.test.images) - ds.test.images).pow(2).mean())
+mse_vae = float((predict(vae, ds.test.images) - ds.test.images).pow(2).mean())
+say("Mean squared error per pixel on the test images: plain autoencoder {ae:.4f}, VAE {vae:.4f} "
+    "({more:+.0%}).", ae=mse_ae, vae=mse_vae, more=mse_vae / mse_ae - 1)
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Sampling: the decoder as a generator
 #
@@ -334,6 +356,14 @@ recognized_ae, recognized_vae = scores["plain AE, N(0, I)"].recognised, scores["
 check_claim("the VAE's samples from N(0, I) are recognised more often than the plain "
             "autoencoder's decoded N(0, I) vectors", recognized_vae > recognized_ae,
             f"{recognized_vae:.1%} vs {recognized_ae:.1%}", smoke=SMOKE)
+check_claim("and the judge's labels for them are spread more evenly (a higher label entropy)",
+            scores["VAE, N(0, I)"].label_entropy > scores["plain AE, N(0, I)"].label_entropy,
+            f"{scores['VAE, N(0, I)'].label_entropy:.2f} vs {scores['plain AE, N(0, I)'].label_entropy:.2f} bits",
+            smoke=SMOKE)
+say("With a Gaussian fitted to its codes, the plain autoencoder's samples are recognised {fitted:.1%} of the time, "
+    "against {plain:.1%} from N(0, I) and the VAE's {vae:.1%}; real digits {real:.1%}.",
+    fitted=scores["plain AE, fitted Gaussian"].recognised, plain=recognized_ae, vae=recognized_vae,
+    real=real.recognised)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # From the same $N(0, I)$, the plain autoencoder's decoder draws few shapes the judge
@@ -342,7 +372,8 @@ check_claim("the VAE's samples from N(0, I) are recognised more often than the p
 # some fall between two digits.
 #
 # Now look at the plain autoencoder with a **fitted** Gaussian: far better than with
-# $N(0, I)$, and on this small data set about as good as the VAE, sometimes better. That
+# $N(0, I)$, and on this small data set about as good as the VAE, sometimes better (the
+# line above gives this run's figures). That
 # is a real finding, not a glitch (Ghosh et al., 2020, fit such densities to deterministic
 # autoencoders' codes after training): with a code this short, a Gaussian fitted after
 # training covers the codes well enough. What the VAE adds is that no patch is needed:
@@ -384,8 +415,15 @@ plots.image_grid({f"z[1]={v:+.1f}": grid_images[steps * r:steps * (r + 1)]
                  title="decode(z) of the 2-D VAE, z[0] from -2 (left) to 2 (right)", cell_px=32)
 
 # %% slideshow={"slide_type": "subslide"}
-plots.latent_scatter(predict(vae_2d, ds.test.images, method="encode"), ds.test.labels, ds.classes,
+codes_2d = predict(vae_2d, ds.test.images, method="encode")
+plots.latent_scatter(codes_2d, ds.test.labels, ds.classes,
                      title="Test images at their code means in the 2-D VAE (colours: true labels)")
+
+# %% slideshow={"slide_type": "fragment"}
+say("The code means have mean ({m0:+.2f}, {m1:+.2f}) and spread {s0:.2f} and {s1:.2f} (N(0, I): 0 and 1); "
+    "{inside:.0%} of them lie inside the square [-2, 2]² drawn above.", m0=float(codes_2d[:, 0].mean()),
+    m1=float(codes_2d[:, 1].mean()), s0=float(codes_2d[:, 0].std()), s1=float(codes_2d[:, 1].std()),
+    inside=float((codes_2d.abs() <= 2).all(1).float().mean()))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Compare with lesson 01's 2-D map: the plain autoencoder's codes lie wherever training
@@ -438,8 +476,68 @@ check_claim(f"over β = {', '.join(f'{b:g}' for b in BETAS)}, a higher β gives 
 # small $\beta$ the codes stray from $N(0, I)$ and more samples come out malformed; with a
 # large one they are smooth but vague. Lesson 09 (compression) meets the same trade-off,
 # with the rate counted in bits.
+
+
+# %% slideshow={"slide_type": "fragment"}
+say("Samples recognised by the judge: {rec}.", rec=", ".join(
+    f"{sweep[b]['score'].recognised:.1%} at β = {b:g}" for b in BETAS))
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Exercises
 #
-# ## Exercise: the KL term by sampling
+# ### Predict before you run
+#
+# Turn the KL weight far up: $\beta$ = `COLLAPSE_BETA` (100), trained for a few epochs.
+# Of the `LATENT_DIM` (16) latent dimensions, how many will carry more than 0.1 nats of KL
+# per test image: "all 16", "about half", "one or two", or "none"? Answer before running
+# the cell after the next one.
+
+# %% slideshow={"slide_type": "subslide"}
+guess = ...  # one of "all 16", "about half", "one or two", "none"
+exercises.get("08-how-many-dimensions-survive").check(guess)
+
+
+# %% slideshow={"slide_type": "subslide"}
+@torch.no_grad()
+def kl_per_dimension(model: ConvVAE, x: torch.Tensor) -> torch.Tensor:
+    """The KL term of each latent dimension, in nats, averaged over the images x."""
+    model.eval()
+    mean, log_var = model.encode_distribution(x.to(next(model.parameters()).device))
+    return (0.5 * (mean.pow(2) + log_var.exp() - 1 - log_var)).mean(0).cpu()
+
+
+collapsed, history_collapsed = train_vae(LATENT_DIM, COLLAPSE_BETA, COLLAPSE_EPOCHS)
+kl_dims = {beta: kl_per_dimension(s["model"], ds.test.images) for beta, s in sweep.items()}
+kl_dims[COLLAPSE_BETA] = kl_per_dimension(collapsed, ds.test.images)
+print(f"β = {COLLAPSE_BETA:g}: {int((kl_dims[COLLAPSE_BETA] > 0.1).sum())} of {LATENT_DIM} dimensions carry "
+      f"more than 0.1 nats; the largest carries {kl_dims[COLLAPSE_BETA].max():.4f}")
+# exercises.get("08-how-many-dimensions-survive").solution()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Write the sample and the KL term
+#
+# Write `sample_and_kl(mean, log_var)`, the two lines at the heart of the VAE's loss. Return
+# `z`, a sample of $N(\mu, \sigma^2)$ written with the reparameterisation trick so that
+# gradients reach `mean` and `log_var` (remember: `log_var` is $\log\sigma^2$), and `kl`,
+# the closed-form $\mathrm{KL}(q(z|x)\,\|\,N(0, I))$ of each row in nats (the formula
+# above). Both tensors are `(N, k)`. The check compares the KL with the lesson's own and
+# tests the sample's spread and its gradients.
+
+# %% slideshow={"slide_type": "subslide"}
+def sample_and_kl(mean: torch.Tensor, log_var: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    # YOUR CODE HERE (about 4 lines)
+    raise NotImplementedError
+
+
+exercise = exercises.get("08-sample-and-kl")
+exercise.check(sample_and_kl)
+
+# %% slideshow={"slide_type": "subslide"}
+# Stuck? Uncomment the next line to reveal a solution.
+# exercise.solution()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The KL term by sampling
 #
 # The closed-form KL above holds for Gaussians only. The general recipe, which works for
 # any encoder and prior, estimates it by sampling: draw $z$ from $q(z|x)$ and average
@@ -461,6 +559,78 @@ exercise.check(kl_monte_carlo)
 # %% slideshow={"slide_type": "subslide"}
 # Stuck? Uncomment the next line to reveal a solution.
 # exercise.solution()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### In your own words
+#
+# The VAE trained with $\beta$ = `COLLAPSE_BETA` draws the same image whatever it is
+# given (the next section shows it). Why is that image the best its decoder can do, and
+# why does its encoder end up saying nothing?
+
+# %% slideshow={"slide_type": "subslide"}
+answer = ...  # a sentence or two, as a string
+exercises.get("08-why-collapse").check(answer)
+# exercises.get("08-why-collapse").solution()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## What goes wrong: posterior collapse
+#
+# The KL term is a price on information: every nat the code carries about an image costs
+# $\beta$ nats of loss. If no nat of code buys back as much in reconstruction, the cheapest
+# code is none at all: $q(z|x) = N(0, I)$ for every image, KL = 0, and a decoder that has
+# learnt to ignore $z$. This is **posterior collapse**. A large $\beta$ is the simplest way
+# to get there; the other classic one is a decoder strong enough to model the images
+# without help (an autoregressive decoder of text or pixels), which collapses even at
+# $\beta = 1$. The KL of each latent dimension, for every VAE of the sweep and for
+# $\beta$ = `COLLAPSE_BETA`:
+
+# %% slideshow={"slide_type": "subslide"}
+kl_fig = go.Figure()
+for i, (beta, kl_d) in enumerate(sorted(kl_dims.items())):
+    kl_fig.add_bar(x=list(range(1, LATENT_DIM + 1)), y=kl_d.sort(descending=True).values.numpy(),
+                   name=f"β = {beta:g}", marker_color=plots.PALETTE[i % len(plots.PALETTE)])
+kl_fig.update_layout(barmode="group", height=360, title="KL per latent dimension on the test images, largest first",
+                     xaxis_title="latent dimension (sorted)", yaxis_title="KL (nats per image)")
+kl_fig
+
+# %% slideshow={"slide_type": "subslide"}
+plots.image_grid({"test images": ds.test.images[:12],
+                  f"β={COLLAPSE_BETA:g}: reconstructed": predict(collapsed, ds.test.images[:12]),
+                  f"β={COLLAPSE_BETA:g}: samples": sample_prior(collapsed, 12, seed=SEED)},
+                 title="A collapsed VAE: the decoder ignores the code")
+
+# %% slideshow={"slide_type": "fragment"}
+recon_collapsed = predict(collapsed, ds.test.images)
+spread = float(recon_collapsed.std(0).mean())  # how much the reconstruction changes from image to image
+spread_samples = float(sample_prior(collapsed, N_SAMPLES, seed=SEED).std(0).mean())
+active = {beta: int((kl_d > 0.1).sum()) for beta, kl_d in sorted(kl_dims.items())}
+check_claim(f"at β = {COLLAPSE_BETA:g} the posterior collapses: every latent dimension carries under 0.1 nats, and "
+            "the decoder draws nearly the same image for every input",
+            active[COLLAPSE_BETA] == 0 and spread < 0.01,
+            f"largest KL per dimension {kl_dims[COLLAPSE_BETA].max():.4f} nats; reconstructions vary by "
+            f"{spread:.4f} per pixel across test images, the test images by {float(ds.test.images.std(0).mean()):.3f}",
+            smoke=SMOKE)
+say("Dimensions carrying more than 0.1 nats: {active}. The collapsed VAE's test loss: reconstruction "
+    "{r:.1f} nats, KL {kl:.3f} nats. Its samples vary by {ss:.3f} per pixel from one to the next.",
+    active=", ".join(f"{n} of {LATENT_DIM} at β = {b:g}" for b, n in active.items()),
+    r=elbo_split(collapsed, ds.test.images, seed=SEED)[0], kl=float(kl_dims[COLLAPSE_BETA].sum()), ss=spread_samples)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The sweep shows the way down: as $\beta$ grows, the KL drains from the dimensions
+# unevenly, the least useful first, until at a large enough $\beta$ none is left. The
+# collapsed VAE draws the same blurred blob whatever the input: every reconstruction is
+# the same image, and its samples are one brighter blob with small variations (they decode
+# random $z$, the reconstructions the code's mean, $z \approx 0$). Nothing about the input
+# reaches the decoder, so the best it can draw is a kind of average digit, the image that
+# minimises the reconstruction error when nothing is known about the input. Its loss is
+# not broken; it is optimal for a weight that makes information too dear.
+#
+# The remedies keep the code worth its price: a smaller $\beta$; **KL annealing**, which
+# starts training with $\beta$ near 0 and raises it, so that the decoder learns to use
+# $z$ before the price is paid (Bowman et al., 2016); **free bits**, which stop charging
+# for the first few nats of each dimension (Kingma et al., 2016); and, against the strong
+# decoder, a weaker one. Watch the KL per dimension during training: a dimension at 0
+# nats is a dimension the decoder does not use.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What this notebook measured
@@ -485,7 +655,11 @@ figures = {
     "beta_kl": kls,
     "beta_reconstruction": recs,
     "beta_recognized": [sweep[b]["score"].recognised for b in BETAS],
+    "collapse_beta": COLLAPSE_BETA,
+    "kl_per_dimension": {f"{b:g}": kl_d.tolist() for b, kl_d in sorted(kl_dims.items())},
+    "collapsed_reconstruction_spread": spread, "collapsed_sample_spread": spread_samples,
     "train_seconds": sum({id(h): h.seconds for h in (history_clf, history_ae, history_vae, history_2d,
+                                                     history_collapsed,
                                                      *(s["history"] for s in sweep.values()))}.values()),
 }
 record_results("08_vae", figures, smoke=SMOKE)
@@ -502,6 +676,25 @@ record_results("08_vae", figures, smoke=SMOKE)
 #   terms are distortion and rate, and $\beta$ chooses between them.
 # * A classifier trained on real data can grade samples without a human: how many it
 #   recognises, and how evenly they cover the classes.
+# * When information costs more than it buys back, the posterior collapses: every
+#   dimension's KL falls to 0 and the decoder ignores the code. Watch the KL per dimension.
 #
 # **Next:** lesson 09 uses an autoencoder as a compressor and counts the rate in bits.
 # Lesson 06 (VQ-VAE) replaces the Gaussian code by a discrete one.
+#
+# ## References
+#
+# * D. P. Kingma, M. Welling. *Auto-encoding variational Bayes.* ICLR 2014.
+# * D. J. Rezende, S. Mohamed, D. Wierstra. *Stochastic backpropagation and approximate
+#   inference in deep generative models.* ICML 2014.
+# * I. Higgins, L. Matthey, A. Pal, C. Burgess, X. Glorot, M. Botvinick, S. Mohamed,
+#   A. Lerchner. *β-VAE: learning basic visual concepts with a constrained variational
+#   framework.* ICLR 2017.
+# * S. R. Bowman, L. Vilnis, O. Vinyals, A. M. Dai, R. Jozefowicz, S. Bengio. *Generating
+#   sentences from a continuous space.* CoNLL 2016 (posterior collapse, KL annealing).
+# * D. P. Kingma, T. Salimans, R. Jozefowicz, X. Chen, I. Sutskever, M. Welling. *Improved
+#   variational inference with inverse autoregressive flow.* NeurIPS 2016 (free bits).
+# * P. Ghosh, M. S. M. Sajjadi, A. Vergari, M. Black, B. Schölkopf. *From variational to
+#   deterministic autoencoders.* ICLR 2020.
+# * Hung-yi Lee (李宏毅). *Machine Learning* lecture "Auto-encoder" (National Taiwan
+#   University), where the VAE is the autoencoder whose decoder generates.

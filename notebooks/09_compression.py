@@ -37,8 +37,11 @@
 # **Prerequisites:** lessons 01 (autoencoders, PCA), 06 (discrete codes and what a bit
 # costs) and 08 (the VAE, whose KL term is a rate; section 2 says how).
 #
-# **Time:** about two minutes of computing on a 2-core laptop CPU; trained models are
-# cached, so a second run takes seconds. Reading and playing: an hour.
+# **Time:** about 90 CPU-seconds of computing at the default parameters (about a minute
+# on a 2-core laptop CPU); trained models are cached, so a second run takes seconds. Reading
+# and playing: an hour.
+#
+# **Key terms 关键词** ([glossary 术语表](glossary.md)): compression 压缩 · codec 编解码器 · quantisation 量化 · rate 码率 · distortion 失真 · bits per pixel (bpp) 每像素比特数 · entropy coding 熵编码 · rate-distortion curve 率失真曲线 · learned image compression 学习型图像压缩
 
 # %% slideshow={"slide_type": "skip"} tags=["parameters"]
 DATASET = "mnist5k"  # a name from course.data.names(); offline: "mnist5k"
@@ -118,9 +121,11 @@ from IPython.display import display
 from course import checkpoints, codec, exercises, plots, sprites
 from course.codec import LearnedCodec, RateDistortionLoss
 from course.device import get_device, seed_everything
+from course.diagrams import flow
 from course.entropy import FactorizedCoder, discrete_pmf
 from course.models import count_parameters
 from course.paths import results_dir
+from course.prose import say
 from course.rate_distortion import at_rate, frontier, rate_explorer, rd_figure, savings
 from course.results import check_claim, record_results
 from course.show import show_source
@@ -176,8 +181,8 @@ print(f"JPEG's fixed part: {jpeg_header} bytes = {8 * jpeg_header / PIXELS:.2f} 
 # ## 2. A codec that learns: noise, a density, and rate + λ · distortion
 #
 # Our codec is a small convolutional autoencoder. The encoder maps the digit to a grid
-# of `LATENT` x 7 x 7 numbers (784 of them, as many as the pixels: the saving will come
-# from how predictable they are, not from how few). Compression needs three changes to
+# of `LATENT` x 7 x 7 numbers (784 of them at the default `LATENT` = 16, as many as the
+# pixels: the saving will come from how predictable they are, not from how few). Compression needs three changes to
 # lesson 01's autoencoder (Ballé, Laparra and Simoncelli, 2017):
 #
 # 1. **Round the code to integers**, so it can be stored. Rounding has no gradient, so
@@ -194,6 +199,11 @@ print(f"JPEG's fixed part: {jpeg_header} bytes = {8 * jpeg_header / PIXELS:.2f} 
 #
 # A **gain** per latent channel scales the encoder's output before rounding: it sets how
 # fine the grid of integers is, and the decoder divides it back out.
+
+# %% slideshow={"slide_type": "subslide"}
+flow("x", "encoder", "round", "code ŷ", "bytes (ANS)", "decoder", "x̂", kinds="deocdgd",
+     below={"bytes (ANS)": ("rate: Σ −log₂ P(ŷ)", "l"), "x̂": ("distortion: MSE", "l", "x")},
+     caption="a learned codec, trained on rate + λ · distortion (noise stands in for rounding)")
 
 # %% slideshow={"slide_type": "subslide"}
 show_source(LearnedCodec)
@@ -406,6 +416,15 @@ check_claim("at matched rates the autoencoder's SSIM beats PCA's by at least 0.1
             len(ssim_gap) > 0 and np.all(np.isfinite(ssim_gap)) and min(ssim_gap) >= 0.1,
             ", ".join(f"{g:+.3f}" for g in ssim_gap), smoke=SMOKE)
 
+# %% slideshow={"slide_type": "fragment"}
+pca_ahead = [b for b, g in zip(MATCHED_BPP, pca_gap) if np.isfinite(g) and g < 0]
+say("At quality {q}, its lowest, JPEG's data alone take {jpeg_bpp:.2f} bpp on average. At the matched rates the "
+    "autoencoder's PSNR differs from PCA's by {gaps} dB ({ahead}), and its SSIM is higher by {ssim}.",
+    q=jpeg_scan_points[0]["quality"], jpeg_bpp=jpeg_scan_points[0]["bpp"],
+    gaps=", ".join(f"{g:+.2f}" for g in pca_gap),
+    ahead=f"PCA ahead at {', '.join(f'{b:g}' for b in pca_ahead)} bpp" if pca_ahead else "never behind PCA",
+    ssim=", ".join(f"{g:.2f}" for g in ssim_gap))
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # What the measurements say:
 #
@@ -415,13 +434,14 @@ check_claim("at matched rates the autoencoder's SSIM beats PCA's by at least 0.1
 # * **Without the header the autoencoder still wins clearly**: JPEG cuts the image into 8x8
 #   blocks and codes their frequencies with tables made for photographs. On a 28x28 digit
 #   a block is a third of a stroke; the autoencoder has learnt what digits look like. JPEG
-#   cannot even reach the lowest rates: at quality 1 its data alone take about 0.4 bpp,
-#   and the table leaves it blank below that.
-# * **Against PCA with the same coder, PSNR is close**: a linear codec with a good entropy
-#   coder is a strong baseline on digits, and this lesson does not claim a PSNR win over
-#   it (over three seeds the difference went both ways). What differs is how the digits
-#   **look**: SSIM, which compares local structure, sees a large gap. The next figure
-#   shows why.
+#   cannot even reach the lowest rates: even at quality 1 its data alone take more than
+#   the autoencoder's cheapest codecs (the line above says how much), and the table leaves
+#   it blank below that.
+# * **Against PCA with the same coder, PSNR is close, and no win**: a linear codec with a
+#   good entropy coder is a strong baseline on digits, and this lesson claims no PSNR win
+#   over it; at the higher matched rates PCA's PSNR is the better one (the line above
+#   gives the differences). What differs is how the digits **look**: SSIM, which compares
+#   local structure, sees a large gap. The next figure shows why.
 # * **WebP** on the mosaic is the strongest hand-designed codec here: it codes all the
 #   test digits as one image, pays its header once, and predicts each block from its
 #   neighbours. It cannot go as low as the autoencoder, but where it starts it is ahead
@@ -531,12 +551,18 @@ print("bytes per image, autoencoder on digits: " + ", ".join(f"{p['bytes']:.0f}"
 check_claim("on inverted digits, JPEG beats every autoencoder by at least 3 dB at the autoencoder's rate",
             all(np.isfinite(g) and g <= -3 for g in inverted_gap), ", ".join(f"{g:+.1f} dB" for g in inverted_gap),
             smoke=SMOKE)
+paper = inverted >= 254 / 255  # pixels that are pure white in the inverted digit
+say("Where the inverted digit is white paper (255), the autoencoder at λ = {lam:g} draws a mean grey level of "
+    "{ae:.0f}, JPEG at quality {q} {jpeg:.0f}.", lam=lam_mid, q=q_inv,
+    ae=255 * float(unseen_decoded["inverted digits"][i_mid].clamp(0, 1)[paper].mean()),
+    jpeg=float(unseen_jpeg_decoded["inverted digits"][q_inv][paper.squeeze(1).numpy()].mean()))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Inverted digits break the codec.** The same digits, only dark on light, cost the
-# autoencoder far more bytes (its density finds their codes improbable) and come back as
-# grey smudges (its decoder has only ever drawn strokes on black), while JPEG, which never
-# knew what a digit is, codes them as well as before. A learned codec has learnt a *data
+# autoencoder far more bytes (its density finds their codes improbable) and come back
+# legible but on a grey, speckled page with a dark frame, far from the white of the
+# original (its decoder has only ever drawn black backgrounds; the line above measures
+# the page), while JPEG, which never knew what a digit is, codes them as well as before. A learned codec has learnt a *data
 # distribution*; outside it, both its price list and its drawing skills are wrong.
 #
 # **The shapes, on the other hand, mostly survive**: look at their row in the table. They

@@ -71,6 +71,23 @@ def _check_noisy_bits(answer: Callable[..., Any]) -> None:
         f"uniform in [-0.5, 0.5), {'not wider' if many > want else 'not narrower'}")
 
 
+def _bits_in_nats(y, cdf, training):
+    """A typical slip: natural logarithms, so the answer is in nats."""
+    v = y + torch.rand_like(y) - 0.5 if training else torch.round(y)
+    return -torch.log((cdf(v + 0.5) - cdf(v - 0.5)).clamp_min(1e-9)).flatten(1).sum(1)
+
+
+def _bits_unrounded(y, cdf, training):
+    """A typical slip: the code priced as it is, never rounded (nor noised)."""
+    return -torch.log2((cdf(y + 0.5) - cdf(y - 0.5)).clamp_min(1e-9)).flatten(1).sum(1)
+
+
+def _bits_noise_always(y, cdf, training):
+    """A typical slip: noise added outside training too, where the stored integers are priced."""
+    v = y + torch.rand_like(y) - 0.5
+    return -torch.log2((cdf(v + 0.5) - cdf(v - 0.5)).clamp_min(1e-9)).flatten(1).sum(1)
+
+
 EXERCISES = [
     prediction(
         "09-jpeg-one-digit", LESSON,
@@ -85,7 +102,7 @@ EXERCISES = [
         "Write noisy_bits(y, cdf, training): while training add uniform noise in [-0.5, 0.5) to y, "
         "otherwise round it; each value v costs -log2(cdf(v + 0.5) - cdf(v - 0.5)) bits; return the "
         "bits of each row (sum over all dimensions but the first).",
-        _check_noisy_bits, noisy_bits),
+        _check_noisy_bits, noisy_bits, mistakes=(_bits_in_nats, _bits_unrounded, _bits_noise_always)),
     explanation(
         "09-why-it-fails-inverted", LESSON,
         "Why does the codec that beat JPEG on digits lose to it on the same digits inverted (dark on light)?",

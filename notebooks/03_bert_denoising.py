@@ -66,7 +66,7 @@
 # about 30 s each on one core); trained models are cached (lesson 00), so a second run
 # takes seconds. Reading and playing: 45 minutes.
 #
-# **Key terms 关键词** ([glossary 术语表](glossary.md)): denoising autoencoder 去噪自编码器 · masking 掩码 · masked language model 掩码语言模型 · token 词元 · vocabulary 词表 · self-attention 自注意力 · cross-entropy 交叉熵 · baseline 基线 · held-out text 留出文本
+# **Key terms 关键词** ([glossary 术语表](glossary.md)): denoising autoencoder 去噪自编码器 · masking 掩码 · BERT BERT 模型 · Transformer Transformer 模型 · masked language model 掩码语言模型 · token 词元 · vocabulary 词表 · self-attention 自注意力 · cross-entropy 交叉熵 · baseline 基线 · held-out text 留出文本
 
 # %% slideshow={"slide_type": "skip"} tags=["parameters"]
 HELDOUT_FRACTION = 0.2  # share of the text's tokens held out for measuring (whole documents)

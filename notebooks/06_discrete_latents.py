@@ -52,7 +52,7 @@
 # 2-core laptop CPU (about 140 CPU-seconds; seconds on a GPU); trained models are cached
 # (lesson 00), so a second run takes seconds. Reading and playing: about an hour.
 #
-# **Key terms 关键词** ([glossary 术语表](glossary.md)): discrete representation 离散表示 · binary code 二进制编码 · straight-through estimator 直通估计器 · one-hot code 独热编码 · codebook 码本 · vector quantization 向量量化 · VQ-VAE 向量量化变分自编码器 · codebook collapse 码本坍缩 · dead code 死码 · perplexity 困惑度 · rotation trick 旋转技巧
+# **Key terms 关键词** ([glossary 术语表](glossary.md)): discrete representation 离散表示 · binary code 二进制编码 · straight-through estimator 直通估计器 · one-hot code 独热编码 · Gumbel-softmax Gumbel-softmax 松弛 · codebook 码本 · vector quantization 向量量化 · VQ-VAE 向量量化变分自编码器 · codebook collapse 码本坍缩 · dead code 死码 · perplexity 困惑度 · rotation trick 旋转技巧
 
 # %% slideshow={"slide_type": "skip"} tags=["parameters"]
 DATASET = "mnist5k"  # a name from course.data.names(); offline: "mnist5k", "digits8x8"

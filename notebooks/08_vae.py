@@ -43,7 +43,7 @@
 # models: about a minute and a half on a 2-core laptop CPU, seconds once they are cached);
 # reading and playing: an hour.
 #
-# **Key terms 关键词** ([glossary 术语表](glossary.md)): variational autoencoder (VAE) 变分自编码器 · prior 先验 · reparameterisation trick 重参数化技巧 · evidence lower bound (ELBO) 证据下界 · sampling 采样 · interpolation 插值 · posterior collapse 后验坍缩
+# **Key terms 关键词** ([glossary 术语表](glossary.md)): variational autoencoder (VAE) 变分自编码器 · prior 先验 · KL divergence 相对熵 (KL 散度) · reparameterisation trick 重参数化技巧 · evidence lower bound (ELBO) 证据下界 · sampling 采样 · interpolation 插值 · posterior collapse 后验坍缩
 
 # %% slideshow={"slide_type": "skip"} tags=["parameters"]
 DATASET = "mnist5k"  # a name from course.data.names(); offline: "mnist5k", "digits8x8"

@@ -35,7 +35,7 @@
 # | **09 compression** | the autoencoder as a lossy codec, next to JPEG, in real bytes |
 # | **10 anomaly detection** | train on normal data, flag what reconstructs badly; thresholds and costs |
 #
-# Lessons in bold are in this folder already; the others are on their way. Each lesson
+# All eleven lessons are in this folder. Each lesson
 # is a notebook `NN_name.ipynb` (with outputs, open it first) paired with `NN_name.py`
 # (the same notebook as a plain Python file: what you edit, diff and review). The course
 # follows Hung-yi Lee's (李宏毅) lectures "Auto-encoder" and "Anomaly Detection"; the

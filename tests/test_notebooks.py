@@ -44,6 +44,10 @@ RECORDED = {
         "codebook_size", "vq_usage_baseline", "vq_perplexity_baseline", "vq_usage_remedied",
         "vq_perplexity_remedied", "vq_mse_baseline", "vq_mse_remedied", "cluster_acc_onehot",
         "cluster_acc_kmeans_pixels"],
+    "07_text_as_code": [
+        "recon_acc_plain", "recon_acc_gan", "recon_acc_no_summary", "recon_acc_lead", "rouge1_plain", "rouge1_gan",
+        "rouge2_plain", "rouge2_gan", "rouge1_lead", "fluency_ppl_plain", "fluency_ppl_gan", "fact_acc_plain",
+        "fact_acc_gan", "fact_acc_no_summary", "n_train_docs", "n_test_docs"],
     "08_vae": ["test_loss_vae", "test_kl_vae", "recognized_vae", "recognized_ae",
                "label_entropy_vae", "latent_dim"],
     "09_compression": [

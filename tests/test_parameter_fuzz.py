@@ -56,6 +56,10 @@ COMBINATIONS: dict[str, list[dict]] = {
     "06_discrete_latents": [
         {"TAU_START": 0.1, "TAU_END": 1.0}, {"LOW_DIM": 32, "CODE_DIM": 16}, {"VQ_EPOCHS": 10**5},
         {"EPOCHS": -5, "SMOKE": True}],
+    "07_text_as_code": [
+        {"SEED": 2**32}, {"CORPUS": "mnist5k"}, {"WRONG_WEIGHTS": [1.0, 1.0]}, {"WRONG_WEIGHTS": [4.0, 16.0]},
+        {"WEIGHT": 0.0}, {"EPOCHS": 10**6},
+        {"EPOCHS": -5, "SMOKE": True}],
     "08_vae": [
         {"BETAS": [1.0, 1.0]}, {"INTERPOLATE": [3, 3]}, {"INTERPOLATE": [3, 7, 9]}, {"EPOCHS": 10**6},
         {"EPOCHS": -5, "SMOKE": True}],

@@ -14,6 +14,8 @@ Each module's docstring says which lessons use it:
 - :mod:`course.disentangle` MIG, latent-factor heatmaps, traversals and latent sliders (lesson 04)
 - :mod:`course.speech`      offline speech (eSpeak NG via ctypes), log-mel, Griffin-Lim, pitch (lesson 05)
 - :mod:`course.voice`       AdaIN-VC and the plain two-code autoencoder, conversion grading, the conversion widget (lesson 05)
+- :mod:`course.summaries`   generated news items with headlines, ROUGE, a bigram fluency model, fact accuracy (lesson 07)
+- :mod:`course.seq2seq2seq` the summariser, reconstructor and discriminator, REINFORCE with a baseline, the summary widget (lesson 07)
 - :mod:`course.discrete`    binary and one-hot (Gumbel-softmax) codes, clusters found without labels (lesson 06)
 - :mod:`course.vq`          the vector quantizer with its remedies as keyword arguments, the VQ-VAE, codebook usage (lesson 06)
 - :mod:`course.entropy`     entropy coding: probability tables to ANS bytes and back with constriction (lesson 09)

@@ -16,7 +16,9 @@ name                      offline  what
 Speech (lesson 05) is audio with a speaker and a word per clip, not labelled images: its
 data sets (``espeak-digits`` offline, ``speech-commands`` online) are in
 :mod:`course.speech`, ``speech.names()`` and ``speech.load(name)``, with the same
-offline rule (:func:`ensure_reachable`).
+offline rule (:func:`ensure_reachable`). Lesson 07's text (generated news items with
+headlines, ``news-facts``) is in :mod:`course.summaries`, ``summaries.names()`` and
+``summaries.load(name)``, checked against its recorded sha256 the same way.
 
 Every split is fixed (stratified, seed 0), so figures are comparable across runs and
 machines. A data set that needs a download checks first whether its server can be

@@ -137,17 +137,15 @@ EXERCISES = [
         "03-everything-masked", LESSON,
         "Every word of every held-out sequence becomes [MASK] (none kept, none replaced by a random word), "
         "and the model trained at 15% fills them all in. Its accuracy will be:",
-        "a little below the unigram's",
+        "about the unigram's",
         "With nothing visible, the model has no context to read: the best any method can do is to "
         "guess the most frequent words, which is all the unigram baseline ever does (the bigram and "
         "both-neighbours baselines, whose neighbours are all hidden, back off to it). The model has "
-        "learned word frequencies along the way, so it is not far off, but it was trained on "
-        "sentences with 15% of the words hidden and has never seen one with nothing left: its "
-        "guesses are slightly worse than plain counting, in accuracy and in cross-entropy. A "
-        "denoiser can only put back what the rest of the input tells it, and outside the noise "
-        "it was trained on it can do worse than a baseline that ignores the input.",
-        choices=("about 0", "a little below the unigram's", "a little above the unigram's",
-                 "about its accuracy at 15%")),
+        "learned word frequencies along the way, so it lands near the unigram, a few points below it "
+        "or level with it depending on the seed, and far below its own accuracy at 15%: it was "
+        "trained on sentences with 15% of the words hidden and has never seen one with nothing left. "
+        "A denoiser can only put back what the rest of the input tells it.",
+        choices=("about 0", "about the unigram's", "about its accuracy at 15%", "above the bigram's at 15%")),
     explanation(
         "03-why-the-baselines-fall", LESSON,
         "As the masking rate rises, the bigram and both-neighbours baselines lose most of their lead "

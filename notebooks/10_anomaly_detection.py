@@ -305,7 +305,8 @@ plots.Table(rows, caption=f"Test AUROC of each one-class task ({DATASET}); "
 # Some digits are easy: a 1 is a single thin stroke, and every other digit has more ink
 # than a model of ones can draw. Others are hard: an autoencoder of 8s draws loops and
 # crossings, and a 3 or a 5 is mostly made of those (the claims below check that 1 is the
-# easiest task and 8 the hardest). PCA is a strong baseline here: with one digit at a time,
+# easiest task and 8 one of the two hardest; which digit joins 8 at the bottom changes
+# from seed to seed). PCA is a strong baseline here: with one digit at a time,
 # a `BOTTLENECK`-dimensional linear subspace already fits the normal class well.
 #
 # Our mean may come out above the published one: that says nothing about who is better.
@@ -333,10 +334,11 @@ say("The search for `WEIGHT_DECAY` (mean dev AUROC of the ten autoencoders): {de
     best=max(WEIGHT_DECAY_SEARCH, key=lambda wd: WEIGHT_DECAY_SEARCH[wd][0]),
     drop=WEIGHT_DECAY_SEARCH[1e-3][1] - WEIGHT_DECAY_SEARCH[0.0][1])
 if DATASET.startswith("mnist"):  # the sentence above is about MNIST's digits
-    check_claim("normal = 1 is the autoencoder's easiest task and normal = 8 its hardest",
-                int(np.argmax(auroc_ae)) == 1 and int(np.argmin(auroc_ae)) == 8,
-                f"1: {auroc_ae[1]:.3f}, 8: {auroc_ae[8]:.3f}, the others {min(np.delete(auroc_ae, [1, 8])):.3f} "
-                f"to {max(np.delete(auroc_ae, [1, 8])):.3f}", smoke=SMOKE)
+    hardest_two = [int(d) for d in np.argsort(auroc_ae)[:2]]
+    check_claim("normal = 1 is the autoencoder's easiest task and normal = 8 one of its two hardest",
+                int(np.argmax(auroc_ae)) == 1 and 8 in hardest_two,
+                f"1: {auroc_ae[1]:.3f}, 8: {auroc_ae[8]:.3f}, the two hardest: "
+                + ", ".join(f"{d} ({auroc_ae[d]:.3f})" for d in hardest_two), smoke=SMOKE)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## With labels: a classifier's confidence

@@ -292,7 +292,7 @@ def summary_explorer(models: dict[str, Seq2Seq2Seq], vocab: Vocabulary, examples
                        for name, m in models.items())]
         with fig.batch_update():
             fig.data[0].cells.values = [rows, texts]
-            fig.layout.title = "<br>".join(textwrap.wrap(" ".join(words), 110))
+            fig.layout.title = "<br>".join(textwrap.wrap(" ".join(words), 80))  # fits the 820-px figure
 
     menu.observe(lambda change: setattr(box, "value", examples[change["new"]].text), names="value")
     box.observe(redraw, names="value")

@@ -140,6 +140,20 @@ def test_jpeg_header_is_found_by_walking_the_markers():
         codec.jpeg_scan_bytes(b"\x89PNG....")
 
 
+def test_jpeg_curve_counts_whole_files_and_data_only_for_the_same_pixels():
+    rng = np.random.default_rng(0)
+    images = torch.from_numpy(rng.random((4, 1, 28, 28)).astype(np.float32))
+    files_pts, scan_pts, decoded = codec.jpeg_curve(images, [10, 50])
+    for q, whole, scan in zip([10, 50], files_pts, scan_pts):
+        files, pixels = codec.jpeg(codec.to_uint8(images), q)
+        assert np.array_equal(decoded[q], pixels)
+        sizes = [codec.jpeg_scan_bytes(f) for f in files]
+        expected = codec.measure(images, codec.from_uint8(pixels), sizes, quality=q)
+        assert scan == pytest.approx({**expected, "header": len(files[0]) - sizes[0]})
+        assert whole == pytest.approx(codec.measure(images, codec.from_uint8(pixels), [len(f) for f in files], quality=q))
+        assert scan["bytes"] == pytest.approx(whole["bytes"] - scan["header"])
+
+
 def test_png_is_lossless_and_webp_decodes():
     rng = np.random.default_rng(1)
     pixels = (rng.random((2, 8, 8)) * 255).astype(np.uint8)

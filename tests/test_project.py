@@ -72,3 +72,17 @@ def test_jupytext_config_pairs_py_percent_with_ipynb():
     config = tomllib.loads((ROOT / "jupytext.toml").read_text())
     assert config["formats"] == "ipynb,py:percent"
 
+
+
+def test_a_kernel_that_imports_the_course_shows_figures_without_building_the_iri_parsers():
+    """``import course`` keeps jsonschema's IRI checker (1.2 s of Earley parsers) out of a
+    kernel; nbformat still validates notebooks and plotly still shows figures."""
+    import subprocess
+
+    script = ("import sys; import course, nbformat, plotly.graph_objects as go; "
+              "from course import widgets; import jsonschema; "
+              "nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')])); "
+              "go.Figure(go.Bar(y=[1]))._repr_mimebundle_(); "
+              "print('rfc3987_syntax' in sys.modules and sys.modules['rfc3987_syntax'] is not None)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stderr

@@ -46,3 +46,21 @@ Each module's docstring says which lessons use it:
 """
 
 __version__ = "0.1.0"
+
+
+def _skip_the_iri_format_checker() -> None:
+    """Save every kernel 1.2 s of start-up (a tenth of a lesson's re-run from the cache).
+
+    Showing a plotly figure imports nbformat, which imports jsonschema, whose checker of the
+    "iri" string format (the optional package rfc3987-syntax) builds two Earley parsers as
+    it is imported. Neither nbformat's schemas nor anything else in a lesson checks IRIs,
+    so, unless jsonschema is already loaded, the course tells Python that package is absent
+    (jsonschema then leaves that one format unchecked, as it does where it is not installed).
+    """
+    import sys
+
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+
+
+_skip_the_iri_format_checker()

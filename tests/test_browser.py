@@ -126,6 +126,23 @@ class Lab:
         """A page that opens ``path`` in a fresh workspace (no tabs left from other tests)."""
         return f"{self.base}/lab/workspaces/{workspace}/tree/{path}?reset&token={self.token}"
 
+    @staticmethod
+    def fit_log_in(root: Path) -> Path:
+        """Every ``fit`` of the server's kernels, a JSON line each (``COURSE_FIT_LOG``)."""
+        return root / "fits.jsonl"
+
+    @property
+    def fit_log(self) -> Path:
+        return self.fit_log_in(self.root)
+
+    def fits_since(self, offset: int) -> list[dict]:
+        """The fits logged after byte ``offset`` of :attr:`fit_log`."""
+        if not self.fit_log.exists():
+            return []
+        with self.fit_log.open() as log:
+            log.seek(offset)
+            return [json.loads(line) for line in log.read().splitlines()]
+
     def api(self, path: str, method: str = "GET") -> Any:
         request = urllib.request.Request(f"{self.base}{path}", method=method,
                                          headers={"Authorization": f"token {self.token}"})
@@ -157,7 +174,7 @@ def copy_lessons(target: Path) -> None:
 def start_lab(root: Path, cache: Path) -> Lab:
     port, token = free_port(), secrets.token_hex(16)
     env = dict(os.environ, COURSE_BUILD_DIR=str(root / "build"), COURSE_CACHE_DIR=str(cache),
-               COURSE_RESULTS_DIR=str(root / "results"),
+               COURSE_RESULTS_DIR=str(root / "results"), COURSE_FIT_LOG=str(Lab.fit_log_in(root)),
                COURSE_DATA_DIR=str(paths.data_dir()),  # the shared, checksummed data cache
                JUPYTERLAB_SETTINGS_DIR=str(root / "user-settings"),  # a user's own settings stay out
                JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"))
@@ -460,10 +477,17 @@ def test_lesson_runs_in_the_page_and_its_widget_redraws(tab, lab, lesson):
     assert (lab.root / "notebooks" / f"{lesson}.ipynb").is_file(), f"{lesson}.ipynb is not built yet"
     page = tab.page
     start = time.perf_counter()
+    logged = lab.fit_log.stat().st_size if lab.fit_log.exists() else 0
     open_notebook(page, lab, f"notebooks/{lesson}.ipynb")
     errors = run_all_cells(page)
     ran_s = time.perf_counter() - start
     assert errors == [], f"{lesson}: error output in the page: {errors}\n{tab.report()}"
+    # nbval has just run the lesson at its defaults, as `make warm` does: every model the
+    # lesson caches now comes from the cache, and its histories say so (issue 15)
+    fits = lab.fits_since(logged)
+    trained = [f"{f['model']} ({f['desc']})" for f in fits if f["cache"] and not f["from_cache"]]
+    assert trained == [], f"{lesson}: trained instead of loading from the cache: {trained}"
+    assert any(f["from_cache"] for f in fits), f"{lesson}: no model came from the cache: {fits}"
     if lesson in LESSONS_WITHOUT_WIDGETS:
         screenshot(page, lesson, f"run at its defaults in {ran_s:.0f} s; no widget")
         assert tab.errors == []

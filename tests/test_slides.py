@@ -228,15 +228,30 @@ def test_a_warm_run_counts_models_trained_reloaded_and_uncached():
 
 @pytest.mark.slow
 @pytest.mark.notebook
-def test_after_warming_two_lessons_rerun_with_every_model_from_the_cache(monkeypatch, tmp_path):
-    """``make warm`` on two lessons (smoke parameters, for time): a second run trains nothing."""
+def test_after_warming_a_lesson_it_reruns_with_every_model_from_the_cache(monkeypatch):
+    """``make warm`` on lesson 00 (smoke parameters, for time): a second run trains nothing.
+    (The browser tests check the same of every lesson at its defaults, after nbval's run.)"""
     monkeypatch.setenv("COURSE_DATA_DIR", str(paths.data_dir()))
-    chosen = ["00_start_here", "01_autoencoder_basics"]
-    first = slides.warm(chosen, {"SMOKE": True}, echo=lambda line: None)
-    assert all(run.fits for run in first) and any(run.trained for run in first)
-    second = slides.warm(chosen, {"SMOKE": True}, check=True, echo=lambda line: None)
-    for run in second:
-        assert run.trained == 0 and run.from_cache == len([f for f in run.fits if f["cache"]]) > 0, run.line()
+    first = slides.warm(["00_start_here"], {"SMOKE": True}, echo=lambda line: None)
+    assert first[0].fits and first[0].trained > 0 and first[0].error is None
+    second = slides.warm(["00_start_here"], {"SMOKE": True}, check=True, echo=lambda line: None)
+    cached = [f for f in first[0].fits if f["cache"]]
+    assert second[0].trained == 0 and second[0].from_cache == len(cached), second[0].line()
+
+
+@pytest.mark.notebook
+def test_warm_goes_on_past_a_lesson_that_stops_and_names_it_at_the_end(monkeypatch, tmp_path):
+    lessons = []
+    for name, code in [("01_stops", "raise AssertionError('a claim does not hold here')"), ("02_runs", "x = 1")]:
+        lessons.append(tmp_path / f"{name}.py")
+        lessons[-1].write_text(f"# %%\n{code}\n")
+    monkeypatch.setattr(slides, "chosen_lessons", lambda names=(): lessons)
+    lines: list[str] = []
+    with pytest.raises(SystemExit, match="01_stops stopped at cell 1: AssertionError: a claim does not hold here"):
+        slides.warm(echo=lines.append)
+    assert [line.split(":")[0] for line in lines] == ["[1/2] 01_stops ...", "[1/2] 01_stops",
+                                                     "[2/2] 02_runs ...", "[2/2] 02_runs"]
+    assert "STOPPED: cell 1: AssertionError" in lines[1] and "STOPPED" not in lines[3]
 
 
 # --- in a browser ---------------------------------------------------------------------------

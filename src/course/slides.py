@@ -431,6 +431,7 @@ class WarmRun:
     cpu_seconds: float
     fits: list[dict]
     slowest: list[tuple[float, str]]  # the slowest cells: seconds, first line
+    error: str | None = None  # the error that stopped the lesson (a failed claim, say), if any
 
     @property
     def trained(self) -> int:
@@ -448,13 +449,16 @@ class WarmRun:
 
     def line(self) -> str:
         extra = f" (+{self.uncached} uncached on purpose)" if self.uncached else ""
+        stopped = f"; STOPPED: {self.error}" if self.error else ""
         return (f"{self.lesson}: {len(self.fits) - self.uncached} models{extra}, {self.trained} trained, "
-                f"{self.from_cache} from the cache, {self.seconds:.1f} s")
+                f"{self.from_cache} from the cache, {self.seconds:.1f} s{stopped}")
 
 
 def run_lesson(py: Path, parameters: dict[str, Any] | None = None) -> WarmRun:
     """Execute a lesson with papermill at its defaults (or ``parameters``), the checkpoint
-    cache on, outputs thrown away; what its ``fit`` calls did comes from the fit log."""
+    cache on, outputs thrown away; what its ``fit`` calls did comes from the fit log. A cell
+    that raises (a claim that fails on this machine, say) stops the lesson and is reported
+    in ``error``; the models trained before it stay cached."""
     import jupytext
     import nbformat
     import papermill
@@ -469,9 +473,12 @@ def run_lesson(py: Path, parameters: dict[str, Any] | None = None) -> WarmRun:
         os.environ[FIT_LOG_ENV] = str(log)
         children_before = _children_cpu(psutil)
         start = time.perf_counter()
+        error = None
         try:
             papermill.execute_notebook(str(source), str(executed), parameters=parameters or {},
                                        cwd=str(py.parent), kernel_name=KERNEL_NAME, progress_bar=False)
+        except papermill.PapermillExecutionError as failed:
+            error = f"cell {failed.exec_count}: {failed.ename}: {failed.evalue}".splitlines()[0][:300]
         finally:
             if saved is None:
                 os.environ.pop(FIT_LOG_ENV, None)
@@ -483,7 +490,7 @@ def run_lesson(py: Path, parameters: dict[str, Any] | None = None) -> WarmRun:
         slowest = sorted(((c.metadata.get("papermill", {}).get("duration") or 0.0,
                            c.source.strip().splitlines()[0] if c.source.strip() else "")
                           for c in cells if c.cell_type == "code"), reverse=True)[:3]
-    return WarmRun(py.stem, seconds, _children_cpu(psutil) - children_before, fits, slowest)
+    return WarmRun(py.stem, seconds, _children_cpu(psutil) - children_before, fits, slowest, error)
 
 
 def _children_cpu(psutil: Any) -> float:
@@ -494,8 +501,10 @@ def _children_cpu(psutil: Any) -> float:
 
 def warm(names: Sequence[str] = (), parameters: dict[str, Any] | None = None,
          check: bool = False, echo: Any = print) -> list[WarmRun]:
-    """Run the chosen lessons (default: all) once, a line per lesson. With ``check``, fail
-    (``SystemExit``) when a lesson trained anything: its models were not all cached."""
+    """Run the chosen lessons (default: all) once, a line per lesson. A lesson that stops
+    with an error does not stop the others; after the last one, ``SystemExit`` names the
+    lessons that stopped. With ``check``, also fail when a lesson trained anything: its
+    models were not all cached."""
     runs = []
     lessons = chosen_lessons(names)
     for number, py in enumerate(lessons, 1):
@@ -504,10 +513,12 @@ def warm(names: Sequence[str] = (), parameters: dict[str, Any] | None = None,
         echo(f"[{number}/{len(lessons)}] {run.line()} (CPU {run.cpu_seconds:.1f} s; slowest cells: "
              + "; ".join(f"{s:.1f} s {line[:40]!r}" for s, line in run.slowest) + ")")
         runs.append(run)
+    problems = [f"{r.lesson} stopped at {r.error}" for r in runs if r.error]
     if check:
-        cold = [r.lesson for r in runs if r.trained]
-        if cold:
-            raise SystemExit(f"trained instead of loading from the cache: {', '.join(cold)}")
+        problems += [f"{r.lesson} trained {r.trained} models instead of loading them from the cache"
+                     for r in runs if r.trained]
+    if problems:
+        raise SystemExit("make warm: " + "; ".join(problems))
     return runs
 
 

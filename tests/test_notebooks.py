@@ -17,6 +17,7 @@ their parameters cells with SMOKE=True.
 from __future__ import annotations
 
 import json
+import shutil
 
 import nbformat
 import papermill
@@ -136,3 +137,15 @@ def test_strip_drops_widget_state_but_keeps_the_text():
     assert "widgets" not in nb.metadata and "papermill" not in nb.metadata
     assert cell.metadata == {}
     assert [o.data for o in cell.outputs] == [{"text/plain": "bar 100%"}]
+
+
+def test_a_pair_out_of_sync_is_found(tmp_path):
+    """pair_diff reads the .ipynb under the jupytext.toml of its folder, and sees an edit."""
+    lesson = LESSONS[0]
+    shutil.copy(lesson.parents[1] / "jupytext.toml", tmp_path)
+    py, ipynb = tmp_path / lesson.name, tmp_path / lesson.with_suffix(".ipynb").name
+    shutil.copy(lesson, py)
+    shutil.copy(lesson.with_suffix(".ipynb"), ipynb)
+    assert pair_diff(py) == ""
+    py.write_text(py.read_text().replace("# %%", "# %%\nx = 1  # an edit the .ipynb lacks\n# %%", 1))
+    assert "+x = 1" not in pair_diff(py) and "-x = 1  # an edit the .ipynb lacks" in pair_diff(py)

@@ -31,7 +31,6 @@ import difflib
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -57,11 +56,13 @@ def lesson_sources() -> list[Path]:
 
 
 def to_py_percent(ipynb: Path) -> str:
-    """The py:percent text jupytext makes of ``ipynb`` under the project's jupytext.toml."""
-    done = subprocess.run([sys.executable, "-m", "jupytext", "--quiet", "--to", "py:percent",
-                           "-o", "-", str(ipynb.resolve())], capture_output=True, text=True,
-                          cwd=ipynb.parent, check=True)
-    return done.stdout
+    """The py:percent text jupytext makes of ``ipynb`` under the jupytext.toml that applies
+    to its folder (what ``jupytext --to py:percent -o -`` prints, without a process of its own)."""
+    import jupytext
+    from jupytext.config import load_jupytext_config
+
+    config = load_jupytext_config(str(ipynb.resolve().parent))
+    return jupytext.writes(jupytext.read(ipynb), fmt="py:percent", config=config)
 
 
 def _content(text: str) -> list[str]:

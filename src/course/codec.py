@@ -30,6 +30,7 @@ from torch import nn
 
 from course.baselines import PCAAutoencoder
 from course.entropy import FactorizedCoder, discrete_pmf, histogram_pmf
+from course.train import predict
 
 # --- the learned codec --------------------------------------------------------------------
 
@@ -157,28 +158,26 @@ def coder_for(model: LearnedCodec, size: tuple[int, int] | None = None) -> Facto
     return FactorizedCoder(model.pmfs(), -model.max_symbol, np.repeat(np.arange(model.latent), (h // 4) * (w // 4)))
 
 
-@torch.no_grad()
+def symbols_of(model: LearnedCodec, images: torch.Tensor) -> np.ndarray:
+    """The integers a codec stores for each image ``(N, D)``: its code, rounded (eval mode)."""
+    return predict(model, images, method="encode").flatten(1).numpy().astype(np.int64)
+
+
 def compress(model: LearnedCodec, images: torch.Tensor, coder: FactorizedCoder | None = None) -> list[bytes]:
     """Each image -> its bytes: encode, round, entropy-code. The decoder needs nothing else
     (the code's shape is fixed by the model and the image size)."""
     coder = coder or coder_for(model, tuple(images.shape[-2:]))
-    device = next(model.parameters()).device
-    model.eval()
-    symbols = model.encode(images.to(device)).cpu().flatten(1).numpy().astype(np.int64)
-    return coder.encode_each(symbols)
+    return coder.encode_each(symbols_of(model, images))
 
 
-@torch.no_grad()
 def decompress(model: LearnedCodec, blobs: list[bytes], coder: FactorizedCoder | None = None,
                size: tuple[int, int] | None = None) -> torch.Tensor:
     """Bytes -> images of ``size`` (default: the training size): entropy-decode the integers,
-    then run the decoder (in one batch)."""
+    then run the decoder."""
     h, w = size or model.image_shape[1:]
     coder = coder or coder_for(model, (h, w))
-    device = next(model.parameters()).device
-    model.eval()
     y_hat = torch.from_numpy(np.stack([coder.decode(b) for b in blobs])).float()
-    return model.decode(y_hat.view(len(blobs), model.latent, h // 4, w // 4).to(device)).cpu()
+    return predict(model, y_hat.view(len(blobs), model.latent, h // 4, w // 4), method="decode")
 
 
 # --- the same quantisation and coding after PCA -------------------------------------------
@@ -339,11 +338,9 @@ def learned_point(model: LearnedCodec, images: torch.Tensor, **setting: object) 
     images in one stream (``stream_bytes``, per image) and the ideal ``-log2 p`` (``ideal_bytes``)."""
     size = tuple(images.shape[-2:])
     coder = coder_for(model, size)
-    blobs = compress(model, images, coder)
+    all_symbols = symbols_of(model, images)
+    blobs = coder.encode_each(all_symbols)  # what compress() writes
     decoded = decompress(model, blobs, coder, size)
-    with torch.no_grad():
-        all_symbols = model.encode(images.to(next(model.parameters()).device)).cpu().flatten(1).numpy()
-    all_symbols = all_symbols.astype(np.int64)
     point = measure(images, decoded, [len(b) for b in blobs], **setting)
     point["stream_bytes"] = len(coder.encode_stream(all_symbols)) / len(images)
     point["ideal_bytes"] = float(coder.ideal_bits(all_symbols).mean() / 8)

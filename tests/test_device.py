@@ -61,3 +61,16 @@ def test_one_thread_restores_the_thread_count_even_after_an_error():
             raise RuntimeError("boom")
     assert torch.get_num_threads() == 2
     torch.set_num_threads(before)
+
+
+def test_seeding_asks_for_deterministic_kernels_without_loading_the_compiler():
+    """seed_everything sets torch's deterministic flag (warnings only) in a fresh process,
+    and does not import torch.compile's configuration (SymPy: a second of each kernel's start)."""
+    import subprocess
+    import sys
+
+    script = ("import sys, torch; from course.device import seed_everything; seed_everything(0); "
+              "print(torch.are_deterministic_algorithms_enabled(), "
+              "torch.is_deterministic_algorithms_warn_only_enabled(), 'sympy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True", "False"], out.stderr

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import sys
 from typing import Iterator
 
 import numpy as np
@@ -45,8 +46,22 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> None:
     torch.manual_seed(seed)  # also seeds CUDA and MPS generators
     if deterministic:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-        torch.use_deterministic_algorithms(True, warn_only=True)
+        _use_deterministic_kernels()
         torch.backends.cudnn.benchmark = False
+
+
+def _use_deterministic_kernels() -> None:
+    """``torch.use_deterministic_algorithms(True, warn_only=True)`` without its first-call cost.
+
+    That function also sets the flag in torch.compile's configuration, whose import pulls
+    in SymPy: a second of every kernel's start. No lesson compiles, so where that
+    configuration is not loaded yet only the flag of the eager kernels is set.
+    """
+    set_flag = getattr(torch._C, "_set_deterministic_algorithms", None)
+    if set_flag is None or "torch._inductor.config" in sys.modules:
+        torch.use_deterministic_algorithms(True, warn_only=True)
+    else:
+        set_flag(True, warn_only=True)
 
 
 def describe_device(device: torch.device | None = None) -> str:

@@ -475,8 +475,11 @@ def run_lesson(py: Path, parameters: dict[str, Any] | None = None) -> WarmRun:
         start = time.perf_counter()
         error = None
         try:
+            # the output is only read at the end: not written after every cell (seconds, for
+            # a lesson full of figures)
             papermill.execute_notebook(str(source), str(executed), parameters=parameters or {},
-                                       cwd=str(py.parent), kernel_name=KERNEL_NAME, progress_bar=False)
+                                       cwd=str(py.parent), kernel_name=KERNEL_NAME, progress_bar=False,
+                                       request_save_on_cell_execute=False)
         except papermill.PapermillExecutionError as failed:
             error = f"cell {failed.exec_count}: {failed.ename}: {failed.evalue}".splitlines()[0][:300]
         finally:

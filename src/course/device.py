@@ -46,7 +46,7 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> None:
     torch.manual_seed(seed)  # also seeds CUDA and MPS generators
     if deterministic:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-        _use_deterministic_kernels()
+        _use_deterministic_kernels()  # = torch.use_deterministic_algorithms(True, warn_only=True)
         torch.backends.cudnn.benchmark = False
 
 

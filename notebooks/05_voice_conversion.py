@@ -57,8 +57,8 @@ HIDDEN = 64  # channels of every hidden layer
 PARTNERS = 5  # reference clips drawn per training clip (another word by the same speaker)
 EPOCHS = 8  # passes over the pairs, 800 steps of 32 (about 20 CPU-seconds a model)
 BATCH_SIZE = 32  # pairs per gradient step
-LR = 2e-2  # peak learning rate of the one-cycle schedule (AdaIN-VC)
-PLAIN_LR = 3e-3  # ... for the plain autoencoder, which diverges at LR (nothing keeps its activations in range)
+LR = 1e-2  # peak learning rate of the one-cycle schedule (AdaIN-VC); at 2e-2 its speaker encoder often dies
+PLAIN_LR = 3e-3  # ... for the plain autoencoder, whose loss blows up at LR (nothing keeps its activations in range)
 CLASSIFIER_EPOCHS = 15  # epochs for each of the two judges (speaker, word)
 TARGETS_PER_SOURCE = 3  # conversions per test clip, each to another speaker chosen at random
 PITCH_PAIRS = 40  # conversions whose pitch is measured (each needs Griffin-Lim)
@@ -323,7 +323,12 @@ show_source(L1Reconstruction)
 # repetitions 0-3, on the same pairs, for the same number of steps. Each gets the
 # learning rate it trains well at: AdaIN-VC `LR`, the plain autoencoder `PLAIN_LR`. With
 # nothing to keep its activations in range the plain one does not train at AdaIN-VC's
-# rate (try it: set `PLAIN_LR = LR`); normalisation buys stable training too.
+# rate (try it: set `PLAIN_LR = LR`); normalisation buys stable training too. AdaIN-VC's
+# speaker encoder has none (instance norm there would wipe the voice it must keep), and
+# it sets the limit: at twice this `LR` one large step can push all of its ReLUs below
+# zero for every input, the speaker code becomes a constant, and the voice has to pass
+# through the content code, so conversions keep the source's voice (try `LR = 2e-2` and a
+# few `SEED`s).
 
 # %% slideshow={"slide_type": "subslide"}
 seen = tuple(s for s in range(len(clips.speakers)) if s not in clips.heldout)

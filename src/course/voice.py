@@ -2,7 +2,7 @@
 
 >>> model = VoiceConverter(content_dim=8, speaker_dim=64, instance_norm=True)   # AdaIN-VC
 >>> pairs = same_speaker_pairs(spec, clips.speaker, clips.word, train_idx, partners=5, seed=0)
->>> fit(model, pairs, loss_fn=L1Reconstruction(), epochs=8, lr=2e-2)   # only rebuilds its input
+>>> fit(model, pairs, loss_fn=L1Reconstruction(), epochs=8, lr=1e-2)   # only rebuilds its input
 >>> converted = predict_pairs(model, spec[source], spec[reference_of_target])   # A's words in B's voice
 
 The model follows AdaIN-VC (Chou, Yeh and Lee, 2019), small enough for a CPU:

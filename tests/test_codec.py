@@ -182,6 +182,24 @@ def test_psnr_is_pooled_on_8_bit_and_ssim_is_one_for_equal_images():
     assert point["bytes"] == 4 and point["bpp"] == pytest.approx(32 / 64) and point["quality"] == 7
 
 
+def test_ssim_blurs_with_the_2d_gaussian_window_of_the_paper():
+    """The separable blur gives what a 2-D convolution with the 7x7 window gives (Wang et al.)."""
+    import torch.nn.functional as F
+
+    rng = torch.Generator().manual_seed(1)
+    x = torch.rand(5, 1, 12, 20, generator=rng)
+    y = (x + 0.2 * torch.randn(5, 1, 12, 20, generator=rng)).clamp(0, 1)
+    a, b = codec.from_uint8(codec.to_uint8(x)), codec.from_uint8(codec.to_uint8(y))
+    g = torch.exp(-((torch.arange(7, dtype=torch.float32) - 3) ** 2) / (2 * 1.5 ** 2))
+    kernel = (g[:, None] * g[None, :] / g.sum() ** 2)[None, None]
+    blur = lambda t: F.conv2d(t, kernel)  # noqa: E731
+    mx, my = blur(a), blur(b)
+    vx, vy, cov = blur(a * a) - mx ** 2, blur(b * b) - my ** 2, blur(a * b) - mx * my
+    c1, c2 = 0.01 ** 2, 0.03 ** 2
+    s = ((2 * mx * my + c1) * (2 * cov + c2)) / ((mx ** 2 + my ** 2 + c1) * (vx + vy + c2))
+    assert codec.ssim(x, y) == pytest.approx(float(s.flatten(1).mean(1).double().mean()), abs=1e-6)
+
+
 # --- lesson 09's exercises -------------------------------------------------------------------
 
 

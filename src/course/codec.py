@@ -308,16 +308,28 @@ def psnr(images: torch.Tensor, reconstructions: torch.Tensor) -> float:
 def ssim(images: torch.Tensor, reconstructions: torch.Tensor, window: int = 7, sigma: float = 1.5) -> float:
     """Mean structural similarity (Wang et al., 2004) over the images, 8-bit, a Gaussian window
     of ``window`` pixels (small: the images are small), constants for a [0, 1] range."""
-    x = from_uint8(to_uint8(images))
-    y = from_uint8(to_uint8(reconstructions))
+    x = from_uint8(to_uint8(images))[:, 0]
+    y = from_uint8(to_uint8(reconstructions))[:, 0]
     g = torch.exp(-((torch.arange(window, dtype=torch.float32) - window // 2) ** 2) / (2 * sigma ** 2))
-    kernel = (g[:, None] * g[None, :] / g.sum() ** 2)[None, None]
-    blur = lambda t: F.conv2d(t, kernel)  # noqa: E731
+    rows, cols = _window_matrix(g / g.sum(), x.shape[-2]), _window_matrix(g / g.sum(), x.shape[-1])
+    # the Gaussian window is separable: blur the columns, then the rows, as two matrix
+    # products (4x faster on a CPU than a 2-D convolution of one channel, the same numbers)
+    blur = lambda t: rows @ t @ cols.T  # noqa: E731
     mx, my = blur(x), blur(y)
     vx, vy, cov = blur(x * x) - mx ** 2, blur(y * y) - my ** 2, blur(x * y) - mx * my
     c1, c2 = 0.01 ** 2, 0.03 ** 2
     s = ((2 * mx * my + c1) * (2 * cov + c2)) / ((mx ** 2 + my ** 2 + c1) * (vx + vy + c2))
     return float(s.flatten(1).mean(1).double().mean())
+
+
+def _window_matrix(weights: torch.Tensor, n: int) -> torch.Tensor:
+    """``(n - k + 1, n)``: row i holds the ``k`` weights at columns i .. i+k-1, so that
+    ``matrix @ column`` is the column filtered with no padding (a "valid" convolution)."""
+    k = len(weights)
+    matrix = torch.zeros(n - k + 1, n)
+    for i in range(n - k + 1):
+        matrix[i, i:i + k] = weights
+    return matrix
 
 
 def measure(images: torch.Tensor, reconstructions: torch.Tensor, sizes: list[int] | np.ndarray,

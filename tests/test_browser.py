@@ -180,7 +180,12 @@ def start_lab(root: Path, cache: Path) -> Lab:
                JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"))
     command = [sys.executable, "-m", "course.lab", "--root", str(root), "--no-browser",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-               f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True"]
+               f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True",
+               # kernels on Unix sockets named after their connection files: two servers
+               # (two xdist workers) starting kernels at once can pick the same free TCP
+               # ports, and a kernel then talks to the other server ("Invalid Signature",
+               # "Address already in use") and the page waits for it forever
+               "--KernelManager.transport=ipc"]
     log = root / "jupyterlab.log"
     lab = Lab(process_groups.start("jupyterlab", command, log=log, env=env), port, token, root, log)
     wait_for("JupyterLab answers", lambda: lab.api("/api/status"), SERVER_TIMEOUT_S,

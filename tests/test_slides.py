@@ -286,7 +286,8 @@ OVERFLOWING = """() => {
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_static_slides_step_through_with_the_keyboard(lesson, tmp_path):
     """Every slide of a lesson's static slides at 1280x720, stepped through with the
-    keyboard: no console error, no failed load, every figure and table in view."""
+    keyboard: no console error, no failed load, every figure and table in view at every
+    step; a screenshot of each slide once all its fragments are in."""
     reason = browser_missing()
     if reason:
         pytest.skip(reason)
@@ -321,9 +322,10 @@ def test_static_slides_step_through_with_the_keyboard(lesson, tmp_path):
                 page.wait_for_timeout(30)
                 if out := page.evaluate(OVERFLOWING):
                     too_big.append((indices, out))
-                page.screenshot(path=str(shots / f"{lesson}-{step:03d}.png"))
-                if page.evaluate("() => Reveal.isLastSlide() && !Reveal.availableFragments().next"):
-                    break
+                if page.evaluate("() => !Reveal.availableFragments().next"):  # the whole slide is shown
+                    page.screenshot(path=str(shots / f"{lesson}-{step:03d}.png"))
+                    if page.evaluate("() => Reveal.isLastSlide()"):
+                        break
                 page.keyboard.press("Space")
         finally:
             browser.close()

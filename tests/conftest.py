@@ -30,6 +30,15 @@ def pytest_sessionfinish(session):
         module.write_contact_sheet(folder)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """``item.call_failed``: whether the test itself failed (a fixture's teardown may ask)."""
+    report = yield
+    if report.when == "call":
+        item.call_failed = report.failed
+    return report
+
+
 @pytest.fixture(autouse=True)
 def scratch_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "checkpoints"))

@@ -5,7 +5,9 @@ One JupyterLab for the whole run, started with the command ``make lab`` runs
 scratch copy of ``notebooks/`` (a run in the page must not touch the committed
 notebooks). The lessons run at their default parameters, as a learner runs them, with
 the checkpoint cache that nbval's run has just filled (``make test`` runs nbval first,
-see :func:`course.notebooks.nbval_run_dir`), so no model is trained twice. Per lesson:
+see :func:`course.notebooks.nbval_run_dir`), so no model is trained twice. The lesson
+tests take turns in one JupyterLab page per process (booting JupyterLab costs more than
+opening a notebook in it), slowest lesson first. Per lesson:
 open it, clear all outputs and run all cells from the menus, find no error output, wait
 for the figure of its first lesson widget to be drawn, move the widget's first control
 as a person would, see the data of the figure in the page change, find no error in the
@@ -35,6 +37,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -54,6 +57,14 @@ from course.widgets import LessonWidget
 pytestmark = pytest.mark.browser
 
 LESSONS = [source.stem for source in lesson_sources()]
+# Seconds each lesson's test took in the page with two processes at once (a fresh clone's
+# make test). The slowest start first, so that no process is left with a long one at the
+# end while the other idles; a lesson not listed yet counts as the slowest.
+SECONDS_IN_THE_PAGE = {"09_compression": 50, "06_discrete_latents": 40, "05_voice_conversion": 38,
+                       "02_denoising": 32, "08_vae": 29, "01_autoencoder_basics": 25,
+                       "03_bert_denoising": 24, "04_disentanglement": 24, "10_anomaly_detection": 21,
+                       "00_start_here": 20, "07_text_as_code": 19}
+SLOWEST_FIRST = sorted(LESSONS, key=lambda lesson: -SECONDS_IN_THE_PAGE.get(lesson, 1e9))
 LESSONS_WITHOUT_WIDGETS: set[str] = set()  # a lesson listed here is only run, not played with
 RUN_TIMEOUT_S = 900       # one lesson, all cells, in the page (from the cache: 10-40 s)
 DRAWN_TIMEOUT_S = 120     # the widget's figure holds data after the run
@@ -150,9 +161,22 @@ class Lab:
             body = response.read()
         return json.loads(body) if body else None
 
-    def shutdown_kernels(self) -> None:
-        for kernel in self.api("/api/kernels"):
-            self.api(f"/api/kernels/{kernel['id']}", method="DELETE")
+    def shutdown_kernels(self, wait: bool = True) -> None:
+        """Shut down every kernel the server runs now; with ``wait=False`` in a thread
+        of its own (a kernel takes 1-3 s to exit), while the next test goes on."""
+        requests = [f"/api/kernels/{kernel['id']}" for kernel in self.api("/api/kernels")]
+
+        def delete() -> None:
+            for request in requests:
+                try:
+                    self.api(request, method="DELETE")
+                except OSError:  # gone already, or the server is: stop_lab ends it all anyway
+                    pass
+
+        if wait:
+            delete()
+        else:
+            threading.Thread(target=delete, daemon=True).start()
 
     def tail(self, lines: int = 30) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -279,6 +303,59 @@ def tab(browser, lab) -> Iterator[Page]:
 
 CURRENT = "window.jupyterapp?.shell.currentWidget"
 KERNEL_IDLE = f"() => {CURRENT}?.sessionContext?.session?.kernel?.status === 'idle'"
+# Close every document in the main area without asking to save (a run makes it dirty).
+CLOSE_ALL = """() => {
+  for (const widget of Array.from(window.jupyterapp.shell.widgets('main'))) {
+    if (widget.context) widget.context.model.dirty = false;
+    widget.dispose();
+  }
+  return true;
+}"""
+
+CLOSE_LAUNCHERS = f"""() => {{
+  for (const widget of Array.from(window.jupyterapp.shell.widgets('main'))) {{
+    if (!widget.context && widget !== {CURRENT}) widget.dispose();
+  }}
+  return true;
+}}"""
+
+
+@pytest.fixture(scope="session")
+def lesson_tabs(browser) -> Iterator[dict]:
+    """Where the lesson tests keep the JupyterLab page they share (one per process)."""
+    shared: dict = {"context": browser.new_context(viewport={"width": 1400, "height": 1000}), "tab": None}
+    try:
+        yield shared
+    finally:
+        shared["context"].close()
+
+
+@pytest.fixture
+def lesson_tab(lesson_tabs, lab, request) -> Iterator[Page]:
+    """A JupyterLab page that the lesson tests take in turn, with no document open and a
+    console error list of its own. Booting JupyterLab in a page costs 5 s and 5 CPU-seconds
+    of Chromium; opening a notebook in a running one, 2 s (:func:`open_notebook`). After
+    a test that failed the page is closed, and the next test boots a fresh one."""
+    tab = lesson_tabs["tab"]
+    if tab is None or tab.page.is_closed():
+        page = lesson_tabs["context"].new_page()
+        tab = lesson_tabs["tab"] = Page(page, [])
+        page.on("console", lambda message: message.type == "error" and tab.errors.append(message.text))
+        page.on("pageerror", lambda error: tab.errors.append(f"uncaught: {error}"))
+    tab.errors.clear()
+    try:
+        yield tab
+    finally:
+        try:
+            if getattr(request.node, "call_failed", True):
+                tab.page.close()
+            else:
+                tab.page.evaluate(CLOSE_ALL)
+        finally:
+            try:
+                lab.shutdown_kernels(wait=False)
+            except OSError:  # the server is gone: the lab fixture's teardown says why
+                pass
 # Every code cell's count and error outputs, read from the notebook's model (JupyterLab
 # renders only the cells in view, so the page itself does not hold them all).
 CELLS = f"""() => {{
@@ -307,7 +384,15 @@ FIGURE_DRAWN = ("widget => { const plots = widget.querySelectorAll('.js-plotly-p
 
 
 def open_notebook(page, lab: Lab, path: str) -> None:
-    page.goto(lab.url(path, workspace=re.sub(r"\W", "-", path)), timeout=120_000)
+    """``path`` open in the page and its kernel idle: in the JupyterLab the page already
+    runs, or in a fresh one loaded with a workspace of its own (no tabs of other tests)."""
+    if page.url.startswith(lab.base) and page.evaluate("() => !!window.jupyterapp?.shell"):
+        page.evaluate("path => window.jupyterapp.commands.execute('docmanager:open', {path}).then(() => true)",
+                      path)
+        page.wait_for_function(f"path => {CURRENT}?.context?.path === path", arg=path, timeout=120_000)
+        page.evaluate(CLOSE_LAUNCHERS)  # opened when the previous test left no document open
+    else:
+        page.goto(lab.url(path, workspace=re.sub(r"\W", "-", path)), timeout=120_000)
     page.wait_for_function(KERNEL_IDLE, timeout=180_000, polling=250)
 
 
@@ -477,8 +562,9 @@ def test_a_figure_widget_whose_plotly_loads_slowly_still_shows_every_update(tab,
 
 
 @pytest.mark.after_nbval
-@pytest.mark.parametrize("lesson", LESSONS)
-def test_lesson_runs_in_the_page_and_its_widget_redraws(tab, lab, lesson):
+@pytest.mark.parametrize("lesson", SLOWEST_FIRST)
+def test_lesson_runs_in_the_page_and_its_widget_redraws(lesson_tab, lab, lesson):
+    tab = lesson_tab
     assert (lab.root / "notebooks" / f"{lesson}.ipynb").is_file(), f"{lesson}.ipynb is not built yet"
     page = tab.page
     start = time.perf_counter()

@@ -280,6 +280,9 @@ OVERFLOWING = """() => {
     return r.height > 0 && (r.bottom > box.top + slide.clientHeight * scale + 1 || r.right > box.right + 1);
   }).map(e => `${e.tagName} ${Math.round(e.getBoundingClientRect().height)} px`);
 }"""
+# Where the keyboard has got to: the slide, what overflows it, whether all of it is shown.
+STEP = f"""() => ({{indices: Reveal.getIndices(), overflowing: ({OVERFLOWING})(),
+                  whole: !Reveal.availableFragments().next, last: Reveal.isLastSlide()}})"""
 
 
 @pytest.mark.browser
@@ -314,17 +317,19 @@ def test_static_slides_step_through_with_the_keyboard(lesson, tmp_path):
             page.goto(page_path.as_uri())
             page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=30_000)
             page.wait_for_function("() => !window.MathJax || MathJax.Hub.queue.pending === 0", timeout=60_000)
+            # fragments appear at once, so that a screenshot shows a slide as it ends up
+            page.add_style_tag(content=".reveal .fragment { transition: none !important; }")
             total = page.evaluate("() => Reveal.getTotalSlides()")
             seen, too_big = set(), []
             for step in range(10 * total):
-                indices = page.evaluate("() => Reveal.getIndices()")
+                now = page.evaluate(STEP)  # one round trip a keypress
+                indices = now["indices"]
                 seen.add((indices["h"], indices["v"]))
-                page.wait_for_timeout(30)
-                if out := page.evaluate(OVERFLOWING):
-                    too_big.append((indices, out))
-                if page.evaluate("() => !Reveal.availableFragments().next"):  # the whole slide is shown
+                if now["overflowing"]:
+                    too_big.append((indices, now["overflowing"]))
+                if now["whole"]:  # every fragment of the slide is in
                     page.screenshot(path=str(shots / f"{lesson}-{step:03d}.png"))
-                    if page.evaluate("() => Reveal.isLastSlide()"):
+                    if now["last"]:
                         break
                 page.keyboard.press("Space")
         finally:

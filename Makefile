@@ -54,7 +54,8 @@ lab: $(STAMP)
 # make test runs pytest twice; PYTEST_ARGS go to both.
 #  1. unit tests, nbval (every committed lesson re-run at its defaults: its claims are
 #     asserted) and the pair checks, over TEST_WORKERS processes (pytest-xdist; a lesson's
-#     cells stay together in one, and each process and its kernels get cores/N threads);
+#     cells stay together in one, the longest files go first, and each process and its
+#     kernels get cores/N threads);
 #  2. what reads nbval's run (tests marked after_nbval), over TEST_WORKERS processes too:
 #     each lesson's recorded figures, and every lesson in JupyterLab at its defaults from
 #     the checkpoints nbval has just cached (build/test-run; each process has its own
@@ -64,7 +65,7 @@ lab: $(STAMP)
 TEST_WORKERS ?= 2
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 test: $(STAMP) site
-	@$(PY) -m pytest -p course.notebooks -n $(TEST_WORKERS) --dist loadfile notebooks tests \
+	@$(PY) -m pytest -p course.notebooks -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder notebooks tests \
 	    -m "not after_nbval" $(NBVAL) --durations=20 $(PYTEST_ARGS); rc1=$$?; \
 	$(PY) -m pytest -p course.notebooks -n $(TEST_WORKERS) tests -m after_nbval --durations=20 \
 	    $(PYTEST_ARGS); rc2=$$?; \

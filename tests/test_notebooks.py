@@ -149,3 +149,30 @@ def test_a_pair_out_of_sync_is_found(tmp_path):
     assert pair_diff(py) == ""
     py.write_text(py.read_text().replace("# %%", "# %%\nx = 1  # an edit the .ipynb lacks\n# %%", 1))
     assert "+x = 1" not in pair_diff(py) and "-x = 1  # an edit the .ipynb lacks" in pair_diff(py)
+
+
+def test_the_longest_files_are_scheduled_first_and_what_reads_nbval_last():
+    from course import notebooks
+    from course.paths import project_root
+
+    class Item:
+        def __init__(self, path: str, after: bool = False) -> None:
+            self.fspath, self.after = project_root() / path, after
+
+        def get_closest_marker(self, name: str) -> object:
+            return name == notebooks.AFTER_NBVAL and self.after or None
+
+    class Config:
+        def getoption(self, name: str, default: object = None) -> object:
+            return name == "nbval_lax"
+
+    items = [Item("tests/test_data.py"), Item("tests/test_browser.py", after=True),
+             Item("notebooks/00_start_here.ipynb"), Item("notebooks/99_not_timed_yet.ipynb"),
+             Item("tests/test_slides.py"), Item("notebooks/07_text_as_code.ipynb"),
+             Item("tests/test_data.py")]
+    notebooks.pytest_collection_modifyitems(Config(), items)
+    order = [item.fspath.relative_to(project_root()).as_posix() for item in items]
+    assert order == ["notebooks/99_not_timed_yet.ipynb", "notebooks/07_text_as_code.ipynb",
+                     "tests/test_slides.py", "notebooks/00_start_here.ipynb",
+                     "tests/test_data.py", "tests/test_data.py", "tests/test_browser.py"]
+    assert all(f"notebooks/{py.stem}.ipynb" in notebooks.FILE_SECONDS for py in lesson_sources())

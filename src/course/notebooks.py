@@ -272,8 +272,45 @@ def pytest_configure(config: Any) -> None:
         os.environ["COURSE_RESULTS_DIR"] = str(run / "results")
 
 
+# Seconds of one process that each file's tests took in a fresh clone's make test (two
+# processes, a lesson's nbval run at its defaults included), to schedule the longest first.
+FILE_SECONDS = {
+    "notebooks/07_text_as_code.ipynb": 155, "notebooks/04_disentanglement.ipynb": 140,
+    "notebooks/06_discrete_latents.ipynb": 115, "notebooks/08_vae.ipynb": 115,
+    "notebooks/01_autoencoder_basics.ipynb": 105, "notebooks/05_voice_conversion.ipynb": 80,
+    "notebooks/02_denoising.ipynb": 75, "notebooks/03_bert_denoising.ipynb": 75,
+    "notebooks/09_compression.ipynb": 70, "notebooks/10_anomaly_detection.ipynb": 65,
+    "notebooks/00_start_here.ipynb": 10,
+    "tests/test_slides.py": 110, "tests/test_site.py": 70, "tests/test_browser.py": 70,
+    "tests/test_parameter_fuzz.py": 35,
+}
+UNKNOWN_LESSON_SECONDS = 200  # a lesson not timed yet: assume it is the longest
+
+
+def expected_seconds(path: str) -> float:
+    """How long a file's tests take, for :func:`pytest_collection_modifyitems`."""
+    if path in FILE_SECONDS:
+        return FILE_SECONDS[path]
+    return UNKNOWN_LESSON_SECONDS if path.endswith(".ipynb") else 0
+
+
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    """In one run with nbval, the tests that read its results come after it."""
+    """Longest files first, and in one run with nbval, the tests that read its results
+    after it.
+
+    xdist (``--dist loadfile --no-loadscope-reorder``, as ``make test`` runs it) hands out
+    files in this order as processes come free: with the long ones first (the lessons),
+    the last files to run are short ones, and no process idles while the other finishes
+    a lesson."""
+    root = project_root()
+
+    def path(item: Any) -> str:
+        try:
+            return Path(item.fspath).resolve().relative_to(root).as_posix()
+        except ValueError:
+            return str(item.fspath)
+
+    items.sort(key=lambda item: -expected_seconds(path(item)))  # stable: a file's order stays
     if _nbval_runs(config):
         items[:] = ([i for i in items if not i.get_closest_marker(AFTER_NBVAL)]
                     + [i for i in items if i.get_closest_marker(AFTER_NBVAL)])

@@ -228,7 +228,9 @@ def stop_lab(lab: Lab) -> None:
     assert not listening(lab.port), f"JupyterLab still listens on port {lab.port}"
 
 
-@pytest.fixture(scope="session")
+# JupyterLab, Chromium and the lesson tests' page last as long as this file's tests (module
+# scope), not the whole process: other test files run after them in it.
+@pytest.fixture(scope="module")
 def lab(chromium, tmp_path_factory) -> Iterator[Lab]:
     root = tmp_path_factory.mktemp("lab")
     copy_lessons(root / "notebooks")
@@ -257,7 +259,7 @@ def start_chromium(chromium: str, profile: Path) -> tuple[process_groups.Group, 
     return group, int(text.splitlines()[0])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium, tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
@@ -320,7 +322,7 @@ CLOSE_LAUNCHERS = f"""() => {{
 }}"""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lesson_tabs(browser) -> Iterator[dict]:
     """Where the lesson tests keep the JupyterLab page they share (one per process)."""
     shared: dict = {"context": browser.new_context(viewport={"width": 1400, "height": 1000}), "tab": None}

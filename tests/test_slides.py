@@ -4,10 +4,12 @@ in JupyterLab is tested with the other JupyterLab tests, in tests/test_browser.p
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tomllib
 from pathlib import Path
+from typing import Any, Iterator
 
 import jupytext
 import nbformat
@@ -226,17 +228,30 @@ def test_a_warm_run_counts_models_trained_reloaded_and_uncached():
     assert "1 trained, 1 from the cache" in run.line()
 
 
-@pytest.mark.slow
+TRAINS_ONE_MODEL = """# %%
+import torch
+from course.models import MLPAutoencoder
+from course.train import fit
+torch.manual_seed(0)
+fit(MLPAutoencoder((1, 4, 4), 2, hidden=(4,)), torch.rand(32, 1, 4, 4), epochs=1, cache=True, desc="tiny")
+"""
+
+
 @pytest.mark.notebook
-def test_after_warming_a_lesson_it_reruns_with_every_model_from_the_cache(monkeypatch):
-    """``make warm`` on lesson 00 (smoke parameters, for time): a second run trains nothing.
-    (The browser tests check the same of every lesson at its defaults, after nbval's run.)"""
-    monkeypatch.setenv("COURSE_DATA_DIR", str(paths.data_dir()))
-    first = slides.warm(["00_start_here"], {"SMOKE": True}, echo=lambda line: None)
-    assert first[0].fits and first[0].trained > 0 and first[0].error is None
-    second = slides.warm(["00_start_here"], {"SMOKE": True}, check=True, echo=lambda line: None)
-    cached = [f for f in first[0].fits if f["cache"]]
-    assert second[0].trained == 0 and second[0].from_cache == len(cached), second[0].line()
+def test_after_warming_a_lesson_it_reruns_with_every_model_from_the_cache(monkeypatch, tmp_path):
+    """``make warm``'s code path on a lesson that trains one model with the cache: the
+    second run trains nothing and says so. (The browser tests check the same of every
+    lesson at its defaults, after nbval's run of them.)"""
+    lesson = tmp_path / "01_trains.py"
+    lesson.write_text(TRAINS_ONE_MODEL)
+    monkeypatch.setattr(slides, "chosen_lessons", lambda names=(): [lesson])
+    first = slides.warm(echo=lambda line: None)
+    assert (first[0].trained, first[0].from_cache, first[0].error) == (1, 0, None), first[0].line()
+    second = slides.warm(check=True, echo=lambda line: None)
+    assert (second[0].trained, second[0].from_cache) == (0, 1), second[0].line()
+    lesson.write_text(TRAINS_ONE_MODEL.replace("epochs=1", "epochs=2"))  # new settings: trained anew
+    with pytest.raises(SystemExit, match="01_trains"):
+        slides.warm(check=True, echo=lambda line: None)
 
 
 @pytest.mark.notebook
@@ -285,12 +300,27 @@ STEP = f"""() => ({{indices: Reveal.getIndices(), overflowing: ({OVERFLOWING})()
                   whole: !Reveal.availableFragments().next, last: Reveal.isLastSlide()}})"""
 
 
-@pytest.mark.browser
-@pytest.mark.parametrize("lesson", LESSONS)
-def test_static_slides_step_through_with_the_keyboard(lesson, tmp_path):
-    """Every slide of a lesson's static slides at 1280x720, stepped through with the
-    keyboard: no console error, no failed load, every figure and table in view at every
-    step; a screenshot of each slide once all its fragments are in."""
+# Every slide of the deck in turn, all its fragments shown: where each one is, and what
+# overflows it (one round trip for the whole deck).
+EVERY_SLIDE = f"""() => {{
+  const seen = [], overflowing = [];
+  for (const slide of Reveal.getSlides()) {{
+    const {{h, v}} = Reveal.getIndices(slide);
+    Reveal.slide(h, v);
+    while (Reveal.nextFragment()) {{}}
+    seen.push(`${{h}}/${{v}}`);
+    const out = ({OVERFLOWING})();
+    if (out.length) overflowing.push([{{h, v}}, out]);
+  }}
+  return {{seen, overflowing}};
+}}"""
+KEYBOARD_LESSON = "01_autoencoder_basics"  # the deck stepped through key by key, screenshot by screenshot
+
+
+@contextlib.contextmanager
+def static_slides(lesson: str, folder: Path) -> Iterator[tuple[Any, list[str]]]:
+    """A lesson's static slides (exported to ``folder``) open in headless Chromium at
+    1280x720, ready: its page, and the console errors and failed loads as they come."""
     reason = browser_missing()
     if reason:
         pytest.skip(reason)
@@ -301,11 +331,8 @@ def test_static_slides_step_through_with_the_keyboard(lesson, tmp_path):
     ipynb = ROOT / "notebooks" / f"{lesson}.ipynb"
     if not ipynb.is_file():
         pytest.fail(f"{ipynb.name} is missing: run `make notebooks`")
-    page_path = slides.export_one(ipynb, tmp_path / f"{lesson}.html")
-    slides.copy_mathjax(tmp_path / "mathjax")
-    shots = slides_screenshot_dir()
-    for old in shots.glob(f"{lesson}-*.png"):
-        old.unlink()
+    page_path = slides.export_one(ipynb, folder / f"{lesson}.html")
+    slides.copy_mathjax(folder / "mathjax")
     errors: list[str] = []
     with sync_playwright() as playwright:
         browser = launch(playwright)
@@ -317,23 +344,52 @@ def test_static_slides_step_through_with_the_keyboard(lesson, tmp_path):
             page.goto(page_path.as_uri())
             page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=30_000)
             page.wait_for_function("() => !window.MathJax || MathJax.Hub.queue.pending === 0", timeout=60_000)
-            # fragments appear at once, so that a screenshot shows a slide as it ends up
-            page.add_style_tag(content=".reveal .fragment { transition: none !important; }")
-            total = page.evaluate("() => Reveal.getTotalSlides()")
-            seen, too_big = set(), []
-            for step in range(10 * total):
-                now = page.evaluate(STEP)  # one round trip a keypress
-                indices = now["indices"]
-                seen.add((indices["h"], indices["v"]))
-                if now["overflowing"]:
-                    too_big.append((indices, now["overflowing"]))
-                if now["whole"]:  # every fragment of the slide is in
-                    page.screenshot(path=str(shots / f"{lesson}-{step:03d}.png"))
-                    if now["last"]:
-                        break
-                page.keyboard.press("Space")
+            yield page, errors
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_slide_of_a_lesson_shows_its_figures_and_tables_whole(lesson, tmp_path):
+    """Every slide of every lesson's static slides at 1280x720, all its fragments shown:
+    each figure and table in view without scrolling, no console error, no failed load."""
+    with static_slides(lesson, tmp_path) as (page, errors):
+        total = page.evaluate("() => Reveal.getTotalSlides()")
+        found = page.evaluate(EVERY_SLIDE)
+    assert len(set(found["seen"])) == total, f"{lesson}: visited {len(set(found['seen']))} of {total} slides"
+    assert errors == [], f"{lesson}: browser console: {errors}"
+    assert found["overflowing"] == [], \
+        f"{lesson}: figures or tables past the bottom of a 1280x720 slide: {found['overflowing']}"
+
+
+@pytest.mark.browser
+def test_static_slides_step_through_with_the_keyboard(tmp_path):
+    """One lesson's static slides stepped through with the keyboard (Space), as a teacher
+    presents them: every slide reached, no console error, every figure and table in view at
+    every step; a screenshot of each slide once all its fragments are in, to
+    ``build/screenshots/slides/``."""
+    lesson = KEYBOARD_LESSON
+    shots = slides_screenshot_dir()
+    for old in shots.glob("*.png"):
+        if not old.name.startswith("live-"):  # the live slideshow's, from tests/test_browser.py
+            old.unlink()
+    with static_slides(lesson, tmp_path) as (page, errors):
+        # fragments appear at once, so that a screenshot shows a slide as it ends up
+        page.add_style_tag(content=".reveal .fragment { transition: none !important; }")
+        total = page.evaluate("() => Reveal.getTotalSlides()")
+        seen, too_big = set(), []
+        for step in range(10 * total):
+            now = page.evaluate(STEP)  # one round trip a keypress
+            indices = now["indices"]
+            seen.add((indices["h"], indices["v"]))
+            if now["overflowing"]:
+                too_big.append((indices, now["overflowing"]))
+            if now["whole"]:  # every fragment of the slide is in
+                page.screenshot(path=str(shots / f"{lesson}-{step:03d}.png"))
+                if now["last"]:
+                    break
+            page.keyboard.press("Space")
     assert len(seen) == total, f"{lesson}: stepped through {len(seen)} of {total} slides"
     assert errors == [], f"{lesson}: browser console: {errors}"
     assert too_big == [], f"{lesson}: figures or tables past the bottom of a 1280x720 slide: {too_big}"

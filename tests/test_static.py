@@ -113,6 +113,7 @@ def test_the_renderer_works_where_an_asyncio_loop_is_running():
     """As in a Jupyter kernel, or after a test runner left a loop running in this thread:
     playwright's sync API refuses such a thread, so the renderer keeps its own."""
     import asyncio
+    import concurrent.futures
 
     figure = json.loads(go.Figure(go.Bar(y=[1, 2])).to_json())
 
@@ -120,7 +121,10 @@ def test_the_renderer_works_where_an_asyncio_loop_is_running():
         with static.FigureRenderer() as render:
             return render(figure)
 
-    assert asyncio.run(draw()).startswith(b"\x89PNG")
+    # in a thread of its own: this one may hold a loop already (a session fixture's
+    # playwright, from a test file that ran before in this process), and asyncio.run refuses it
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, draw()).result().startswith(b"\x89PNG")
 
 
 def test_chromium_is_the_one_named_else_none(monkeypatch, tmp_path):

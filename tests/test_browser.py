@@ -313,7 +313,7 @@ CLOSE_ALL = """() => {
   }
   return true;
 }"""
-
+# Close the Launcher that JupyterLab opens when no document is left open.
 CLOSE_LAUNCHERS = f"""() => {{
   for (const widget of Array.from(window.jupyterapp.shell.widgets('main'))) {{
     if (!widget.context && widget !== {CURRENT}) widget.dispose();
@@ -358,6 +358,8 @@ def lesson_tab(lesson_tabs, lab, request) -> Iterator[Page]:
                 lab.shutdown_kernels(wait=False)
             except OSError:  # the server is gone: the lab fixture's teardown says why
                 pass
+
+
 # Every code cell's count and error outputs, read from the notebook's model (JupyterLab
 # renders only the cells in view, so the page itself does not hold them all).
 CELLS = f"""() => {{
@@ -392,7 +394,7 @@ def open_notebook(page, lab: Lab, path: str) -> None:
         page.evaluate("path => window.jupyterapp.commands.execute('docmanager:open', {path}).then(() => true)",
                       path)
         page.wait_for_function(f"path => {CURRENT}?.context?.path === path", arg=path, timeout=120_000)
-        page.evaluate(CLOSE_LAUNCHERS)  # opened when the previous test left no document open
+        page.evaluate(CLOSE_LAUNCHERS)
     else:
         page.goto(lab.url(path, workspace=re.sub(r"\W", "-", path)), timeout=120_000)
     page.wait_for_function(KERNEL_IDLE, timeout=180_000, polling=250)

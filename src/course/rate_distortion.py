@@ -93,7 +93,7 @@ def rate_explorer(original: torch.Tensor, decoded: Mapping[str, Sequence[tuple[i
         axis = "x" if col == 1 else f"x{col}"
         fig.update_yaxes(autorange="reversed", scaleanchor=axis, showticklabels=False, row=1, col=col)
         fig.update_xaxes(showticklabels=False, constrain="domain", row=1, col=col)
-    fig.update_layout(height=260, width=180 * (len(names) + 1), margin=dict(l=10, r=10, t=60, b=10))
+    fig.update_layout(height=280, width=180 * (len(names) + 1), margin=dict(l=10, r=10, t=80, b=10))
     slider = W.SelectionSlider(options=[(f"{b} bytes", b) for b in budgets], value=budgets[len(budgets) // 2],
                                description="budget", continuous_update=True)
 
@@ -106,9 +106,9 @@ def rate_explorer(original: torch.Tensor, decoded: Mapping[str, Sequence[tuple[i
             for i, name in enumerate(names):
                 size, image = choose(decoded[name], int(slider.value))
                 fig.data[i + 1].z = image[0].numpy()
-                over = " (over budget)" if size > slider.value else ""
-                fig.layout.annotations[i + 1].text = (f"{name}<br>{size} B{over}, "
-                                                      f"{psnr(original[None], image[None]):.1f} dB")
+                over = "<br>over budget" if size > slider.value else ""  # a line of its own: titles stay apart
+                fig.layout.annotations[i + 1].text = (f"{name}<br>{size} B, "
+                                                      f"{psnr(original[None], image[None]):.1f} dB{over}")
 
     slider.observe(redraw, names="value")
     redraw()

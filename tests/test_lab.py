@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -33,6 +34,26 @@ def test_kernel_is_registered_inside_the_prefix_and_runs_this_python(tmp_path):
     assert spec["display_name"] == KERNEL_DISPLAY_NAME
     assert Path(spec["argv"][0]) == Path(sys.executable)
 
+
+
+def test_a_current_kernel_spec_is_left_alone(tmp_path):
+    kernel_json = lab.install_kernel(tmp_path) / "kernel.json"
+    stamp = kernel_json.stat().st_mtime_ns
+    lab.install_kernel(tmp_path)
+    assert kernel_json.stat().st_mtime_ns == stamp
+
+
+def test_processes_that_register_the_kernel_at_once_do_not_trip_over_each_other(tmp_path):
+    """Both browser-test workers start JupyterLab, which registers the kernel (CI failed so)."""
+    folder = lab.install_kernel(tmp_path)
+    spec = json.loads((folder / "kernel.json").read_text())
+    (folder / "kernel.json").write_text(json.dumps(spec | {"display_name": "stale"}))
+    script = f"from course import lab; lab.install_kernel({str(tmp_path)!r})"
+    runs = [subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
+            for _ in range(6)]
+    errors = [run.communicate(timeout=120)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0] * 6, "\n".join(errors)
+    assert json.loads((folder / "kernel.json").read_text()) == spec
 
 @pytest.mark.parametrize("uid, allowed", [(0, True), (1000, False)])
 def test_lab_command_opens_lesson_00_and_allows_root_only_as_root(tmp_path, monkeypatch, uid, allowed):

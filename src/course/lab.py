@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
@@ -53,10 +54,42 @@ def install_settings(prefix: str | Path = sys.prefix) -> Path:
 
 
 def install_kernel(prefix: str | Path = sys.prefix) -> Path:
-    """Register this environment's Python as the kernel that every lesson names."""
+    """Register this environment's Python as the kernel that every lesson names.
+
+    Safe when several processes start at once (the browser tests' two workers each start
+    JupyterLab): a spec that is already current is left alone, so a running JupyterLab
+    never sees it vanish, and a stale or missing one is rewritten under a file lock.
+    ipykernel's own ``install`` deletes the folder and copies it anew, and two at once
+    fail with ``FileNotFoundError`` or ``FileExistsError``.
+    """
+    from filelock import FileLock
+
+    folder = Path(prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
+    with tempfile.TemporaryDirectory() as scratch:
+        wanted = _write_kernel_spec(Path(scratch))
+        if _same_files(wanted, folder):
+            return folder
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(folder.parent / f".{KERNEL_NAME}.lock"):
+            if not _same_files(wanted, folder):
+                _write_kernel_spec(Path(prefix))
+    return folder
+
+
+def _write_kernel_spec(prefix: Path) -> Path:
     from ipykernel.kernelspec import install
 
     return Path(install(kernel_name=KERNEL_NAME, display_name=KERNEL_DISPLAY_NAME, prefix=str(prefix)))
+
+
+def _same_files(wanted: Path, folder: Path) -> bool:
+    """Whether ``folder`` holds exactly the files of ``wanted``, byte for byte."""
+    names = sorted(path.name for path in wanted.iterdir())
+    try:
+        return (sorted(path.name for path in folder.iterdir()) == names
+                and all((folder / name).read_bytes() == (wanted / name).read_bytes() for name in names))
+    except OSError:  # missing, or being rewritten by another process this instant
+        return False
 
 
 def lab_command(root: str | Path, jupyter_args: Sequence[str] = (), open_first: bool = True) -> list[str]:

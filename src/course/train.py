@@ -104,7 +104,7 @@ def evaluate(model: nn.Module, data: Batch, *, loss_fn: LossFn = reconstruction_
              batch_size: int = 1024) -> float:
     """Mean of ``loss_fn`` over ``data`` in batches, weighted by batch size.
 
-    (Batches of 1,024, not :func:`predict`'s 256: a loss that draws noise, a VAE's or a
+    (Batches of 1,024, not :func:`predict`'s 128: a loss that draws noise, a VAE's or a
     denoiser's, draws other numbers in other batches, and training after it would change.)"""
     device = next(model.parameters()).device
     tensors = _as_tuple(data)
@@ -122,11 +122,13 @@ def evaluate(model: nn.Module, data: Batch, *, loss_fn: LossFn = reconstruction_
 
 @torch.no_grad()
 def predict(model: nn.Module, x: torch.Tensor, *, method: str = "forward",
-            batch_size: int = 256) -> torch.Tensor:
+            batch_size: int = 128) -> torch.Tensor:
     """``model.<method>(x)`` in batches without gradients; the result is on the CPU.
 
-    Batches of 256 keep a convolution's activations in the CPU's caches: a convolutional
-    autoencoder runs 1,000 digits twice as fast as in one batch of 1,000, to the same bits."""
+    Batches of 128 keep a convolution's activations in the CPU's caches, to the same bits
+    as any other batch size: lesson 09's codec decodes 1,000 digits in 88 ms (2 threads)
+    where batches of 256 take 155 ms and one batch of 1,000 takes 162 ms
+    (``scripts/predict_batch_size.py`` measures it)."""
     device = next(model.parameters()).device
     fn = getattr(model, method)
     was_training = model.training

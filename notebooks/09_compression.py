@@ -38,8 +38,8 @@
 # costs) and 08 (the VAE, whose KL term is a rate; section 2 says how).
 #
 # **Time:** about 90 CPU-seconds of computing at the default parameters (about a minute
-# on a 2-core laptop CPU); trained models are cached, so a second run takes seconds. Reading
-# and playing: an hour.
+# on a 2-core laptop CPU); trained models are cached, and so are the codecs' measurements,
+# so a second run takes seconds. Reading and playing: an hour.
 #
 # **Key terms 关键词** ([glossary 术语表](glossary.md)): compression 压缩 · codec 编解码器 · quantisation 量化 · rate 码率 · distortion 失真 · bits per pixel (bpp) 每像素比特数 · entropy coding 熵编码 · rate-distortion curve 率失真曲线 · learned image compression 学习型图像压缩
 
@@ -61,7 +61,7 @@ PCA_STEPS = [0.3, 0.4, 0.5, 0.7]  # ... times rounding steps; the best combinati
 WEBP_QUALITIES = [5, 20, 40, 60, 80, 90]  # WebP on one mosaic of all test digits
 MATCHED_BPP = [0.3, 0.4, 0.5]  # rates (bits per pixel) at which the codecs are compared in a table
 SEED = 0
-USE_CACHE = True  # reload models trained earlier with exactly these settings
+USE_CACHE = True  # reload models trained, and codecs measured, earlier with exactly these settings
 SMOKE = False  # True: a few seconds of training for CI; claims are shown, not asserted
 
 # %% slideshow={"slide_type": "skip"}
@@ -123,6 +123,7 @@ from course.codec import LearnedCodec, RateDistortionLoss
 from course.device import get_device, seed_everything
 from course.diagrams import flow
 from course.entropy import FactorizedCoder, discrete_pmf
+from course.memo import remember
 from course.models import count_parameters
 from course.paths import results_dir
 from course.prose import say
@@ -302,7 +303,8 @@ plots.image_grid({"original": digit, f"from {path.stat().st_size} bytes": from_f
 # %% slideshow={"slide_type": "subslide"}
 ae_points, ae_decoded = [], {}
 for lam, model in models.items():
-    point, ae_decoded[lam] = codec.learned_point(model, test_x, lam=lam)
+    # remember(f, ...) = f(...), measured once and then loaded from the cache like a model
+    point, ae_decoded[lam] = remember(codec.learned_point, model, test_x, lam=lam, cache=USE_CACHE)
     point["exact"] = bool(torch.equal(ae_decoded[lam], predict(model, test_x)))
     ae_points.append(point)
 plots.Table([{"λ": f"{p['lam']:g}", "bytes per digit (own file)": p["bytes"], "bytes (one stream)": p["stream_bytes"],
@@ -346,17 +348,12 @@ check_claim("decoding the bytes gives exactly the model's output, for every test
 #   once, so this is its best case; no per-digit files).
 
 # %% slideshow={"slide_type": "subslide"}
-jpeg_points, jpeg_scan_points, jpeg_decoded_all = codec.jpeg_curve(test_x, JPEG_QUALITIES)
+jpeg_points, jpeg_scan_points, jpeg_decoded_all = remember(codec.jpeg_curve, test_x, JPEG_QUALITIES, cache=USE_CACHE)
 png_bytes = np.mean([len(f) for f in codec.png(codec.to_uint8(test_x))])
 pca_points, pca_codecs = codec.pca_curve(ds.train.images, test_x, PCA_COMPONENTS, PCA_STEPS)
 columns = 25 if len(test_x) % 25 == 0 else 1
 board = codec.mosaic(codec.to_uint8(test_x), columns)
-webp_points = []
-for q in WEBP_QUALITIES:
-    data_q, decoded_q = codec.webp(board, q)
-    webp_points.append({"quality": q, "bytes": len(data_q) / len(test_x), "bpp": 8 * len(data_q) / board.size,
-                        "psnr": codec.psnr(codec.from_uint8(board[None]), codec.from_uint8(decoded_q[None])),
-                        "ssim": codec.ssim(codec.from_uint8(board[None]), codec.from_uint8(decoded_q[None]))})
+webp_points = remember(codec.webp_curve, board, WEBP_QUALITIES, len(test_x), cache=USE_CACHE)
 print(f"PNG (lossless): {png_bytes:.0f} bytes per digit = {8 * png_bytes / PIXELS:.2f} bpp; "
       f"JPEG header {jpeg_scan_points[0]['header']} bytes at every quality")
 
@@ -516,8 +513,9 @@ shapes = sprites.generate(200 if SMOKE else 500, seed=SEED).images
 unseen = {"inverted digits": 1 - test_x[:500], "lesson 04's shapes": codec.from_uint8(codec.to_uint8(shapes))}
 unseen_ae, unseen_jpeg, unseen_jpeg_decoded, unseen_decoded = {}, {}, {}, {}
 for name, images in unseen.items():
-    unseen_ae[name], unseen_decoded[name] = zip(*(codec.learned_point(m, images, lam=lam) for lam, m in models.items()))
-    _, unseen_jpeg[name], unseen_jpeg_decoded[name] = codec.jpeg_curve(images, JPEG_QUALITIES)
+    unseen_ae[name], unseen_decoded[name] = zip(*(remember(codec.learned_point, m, images, lam=lam, cache=USE_CACHE)
+                                                  for lam, m in models.items()))
+    _, unseen_jpeg[name], unseen_jpeg_decoded[name] = remember(codec.jpeg_curve, images, JPEG_QUALITIES, cache=USE_CACHE)
 rd_figure({"autoencoder on digits (as trained)": ae_points, "JPEG on digits": jpeg_scan_points,
            **{f"autoencoder on {name}": unseen_ae[name] for name in unseen},
            **{f"JPEG on {name}": unseen_jpeg[name] for name in unseen}}, max_bpp=3.0,

@@ -242,3 +242,13 @@ def test_the_prediction_and_the_question_check_their_answers():
                           "and its decoder cannot draw them.")
     assert not question.check("JPEG is better.")
     assert "density" in question.solution().data
+
+
+def test_webp_curve_prices_one_mosaic_per_image_and_gains_quality_with_bytes():
+    images = torch.rand(8, 1, 28, 28).round()
+    board = codec.mosaic(codec.to_uint8(images), 4)
+    points = codec.webp_curve(board, [5, 90], count=len(images))
+    data, _ = codec.webp(board, 90)
+    assert [p["quality"] for p in points] == [5, 90]
+    assert points[1]["bytes"] == len(data) / 8 and points[1]["bpp"] == 8 * len(data) / board.size
+    assert points[0]["bytes"] < points[1]["bytes"] and points[0]["psnr"] < points[1]["psnr"]

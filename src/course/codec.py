@@ -376,6 +376,18 @@ def jpeg_curve(images: torch.Tensor, qualities: list[int]) -> tuple[list[dict], 
     return files_pts, scan_pts, decoded
 
 
+def webp_curve(board: np.ndarray, qualities: list[int], count: int) -> list[dict]:
+    """WebP at each quality on one mosaic ``board`` of ``count`` 8-bit images (:func:`mosaic`):
+    bytes per image, bits per pixel, PSNR and SSIM of the whole board."""
+    points = []
+    for q in qualities:
+        data, decoded = webp(board, q)
+        points.append({"quality": q, "bytes": len(data) / count, "bpp": 8 * len(data) / board.size,
+                       "psnr": psnr(from_uint8(board[None]), from_uint8(decoded[None])),
+                       "ssim": ssim(from_uint8(board[None]), from_uint8(decoded[None]))})
+    return points
+
+
 def pca_curve(train: torch.Tensor, images: torch.Tensor, components: list[int],
               steps: list[float]) -> tuple[list[dict], dict[tuple[int, float], PCACodec]]:
     """PCA codecs for every (components, step), from one PCA fitted on ``train``: their points

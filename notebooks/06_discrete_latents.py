@@ -73,7 +73,7 @@ VQ_EPOCHS = 4  # epochs for each of the 10 VQ-VAEs (~1.8 CPU-seconds each)
 BATCH_SIZE = 64  # images per gradient step
 LR = 4e-3  # peak learning rate of the one-cycle schedule
 SEED = 0
-USE_CACHE = True  # reload models trained earlier with exactly these settings
+USE_CACHE = True  # reload models trained, and k-means groups found, earlier with exactly these settings
 SMOKE = False  # True: a few seconds of training for CI; claims are shown, not asserted
 
 # %% slideshow={"slide_type": "skip"}
@@ -136,6 +136,7 @@ from course.discrete import (BinaryAutoencoder, OneHotAutoencoder, OneHotLoss, b
                              kmeans_clusters, match_clusters, neighbours_agree, onehot_loss,
                              straight_through_sign, temperature, usage_penalty)
 from course.diagrams import flow
+from course.memo import remember
 from course.models import ConvAutoencoder, count_parameters
 from course.prose import say
 from course.results import check_claim, record_results
@@ -356,10 +357,12 @@ templates_only, history_templates = train_onehot(0.0, "one-hot AE, no pose")
 show_source(cluster_accuracy)
 
 # %% slideshow={"slide_type": "subslide"}
+# remember(f, ...) = f(...), computed once and then loaded from the cache like a model
 clusters = {
-    "k-means on pixels": kmeans_clusters(ds.train.images, test_x, CATEGORIES, seed=SEED),
-    f"k-means on autoencoder codes ({AE_CODE} numbers)": kmeans_clusters(
-        predict(ae, ds.train.images, method="encode"), predict(ae, test_x, method="encode"), CATEGORIES, seed=SEED),
+    "k-means on pixels": remember(kmeans_clusters, ds.train.images, test_x, CATEGORIES, seed=SEED, cache=USE_CACHE),
+    f"k-means on autoencoder codes ({AE_CODE} numbers)": remember(
+        kmeans_clusters, predict(ae, ds.train.images, method="encode"), predict(ae, test_x, method="encode"),
+        CATEGORIES, seed=SEED, cache=USE_CACHE),
     "one-hot code, templates only (no pose)": predict(templates_only, test_x, method="cluster").numpy(),
     f"one-hot code with a pose (MAX_WARP = {MAX_WARP:g})": predict(onehot, test_x, method="cluster").numpy(),
 }

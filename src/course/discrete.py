@@ -223,8 +223,8 @@ class OneHotAutoencoder(Autoencoder):
 
 
 def usage_penalty(logits: torch.Tensor) -> torch.Tensor:
-    """``log K - H(p̄)``: 0 when a batch's mean choice probabilities ``p̄`` are uniform over the
-    ``K`` choices, ``log K`` when every image goes to the same one (nats)."""
+    """``log K - H(mean_p)``: 0 when a batch's mean choice probabilities ``mean_p`` are
+    uniform over the ``K`` choices, ``log K`` when every image goes to the same one (nats)."""
     mean_p = F.softmax(logits.float(), dim=-1).mean(0)
     return math.log(logits.shape[-1]) + (mean_p * torch.log(mean_p + 1e-12)).sum()
 

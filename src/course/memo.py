@@ -1,11 +1,11 @@
-"""Measurements cached like trained models: measure once, reload in a lecture. Used by lesson 09.
+"""Measurements cached like trained models: measure once, reload in a lecture. Used by lessons 06 and 09.
 
 ``remember(fn, *args, cache=True, **kwargs)`` is ``fn(*args, **kwargs)``. With the cache
 on, the result is stored in the checkpoint cache (:func:`course.paths.cache_dir`, folder
 ``measured/``) and loaded instead of measured the next time the same function runs on
 the same arguments with the same code. Lesson 09 measures JPEG, WebP and its own codec
 on a thousand digits this way: about eight seconds the first time, a fraction after
-(``make warm`` fills it, as it trains the models).
+(``make warm`` fills it, as it trains the models); lesson 06 its k-means groups.
 
 The key is a hash of
 

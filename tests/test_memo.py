@@ -72,6 +72,17 @@ def test_a_model_is_identified_by_its_weights():
     assert len(calls) == 2 and torch.allclose(again, model(x))
 
 
+@pytest.mark.parametrize("call", ["method", "model"])
+def test_a_models_own_method_is_identified_by_its_weights(call):
+    model, x = nn.Linear(3, 2), torch.rand(5, 3)
+    fn = model.forward if call == "method" else model
+    first = memo.remember(fn, x)
+    with torch.no_grad():
+        model.weight.add_(1.0)
+    again = memo.remember(fn, x)
+    assert not torch.equal(first, again) and torch.allclose(again, model(x))
+
+
 def test_without_the_cache_it_measures_every_time_and_stores_nothing():
     measure, images = Counted(), torch.rand(2, 1, 4, 4)
     memo.remember(measure, images, [1], cache=False)

@@ -10,7 +10,7 @@ on a thousand digits this way: about eight seconds the first time, a fraction af
 The key is a hash of
 
 - the function's module, name and source (a lambda or a function typed in a notebook
-  is told apart by its source),
+  is told apart by its source; a model's method, or a model itself, by its weights too),
 - the source of every module of the course (any edit to ``src/course`` measures again:
   a measurement depends on more than its own function) and the versions of torch, numpy
   and Pillow (JPEG's bytes come from Pillow's libjpeg),
@@ -86,6 +86,10 @@ def key_of(fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> str:
     what = {"function": f"{fn.__module__}.{name}", "source": checkpoints.source_hash(fn),
             "code": course_source_hash(),
             "args": describe(list(args)), "kwargs": describe(dict(sorted(kwargs.items())))}
+    # a model's method, or a model called as a function: its weights are an argument too
+    owner = fn if isinstance(fn, nn.Module) else getattr(fn, "__self__", None)
+    if isinstance(owner, nn.Module):
+        what["self"] = describe(owner)
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:32]
 
 

@@ -126,7 +126,8 @@ def predict(model: nn.Module, x: torch.Tensor, *, method: str = "forward",
     """``model.<method>(x)`` in batches without gradients; the result is on the CPU.
 
     Batches of 128 keep a convolution's activations in the CPU's caches, to the same bits
-    as any other batch size: lesson 09's codec decodes 1,000 digits in 88 ms (2 threads)
+    as other batch sizes for the lessons' models (a model that draws noise when it is
+    evaluated would draw other numbers): lesson 09's codec decodes 1,000 digits in 88 ms (2 threads)
     where batches of 256 take 155 ms and one batch of 1,000 takes 162 ms
     (``scripts/predict_batch_size.py`` measures it)."""
     device = next(model.parameters()).device

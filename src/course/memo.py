@@ -93,7 +93,17 @@ def key_of(fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:32]
 
 
-def _to_storable(value: Any) -> Any:
+def _rebuilt(value: Any, leaf: Callable[[Any], Any]) -> Any:
+    """``value`` with its tuples, lists and dicts rebuilt alike and ``leaf`` applied to the rest
+    (a stored array's marker dict is a leaf)."""
+    if isinstance(value, (tuple, list)):
+        return (tuple if isinstance(value, tuple) else list)(_rebuilt(v, leaf) for v in value)
+    if isinstance(value, dict) and set(value) != {_ARRAY}:
+        return {k: _rebuilt(v, leaf) for k, v in value.items()}
+    return leaf(value)
+
+
+def _storable(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         if value.dtype == object:
             raise TypeError("remember() cannot store an array of Python objects")
@@ -102,27 +112,13 @@ def _to_storable(value: Any) -> Any:
         return value.detach().cpu().clone()
     if isinstance(value, np.generic):
         return value.item()
-    if isinstance(value, tuple):
-        return tuple(_to_storable(v) for v in value)
-    if isinstance(value, list):
-        return [_to_storable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _to_storable(v) for k, v in value.items()}
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     raise TypeError(f"remember() cannot store a result holding a {type(value).__name__}")
 
 
-def _from_stored(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) == {_ARRAY}:
-        return value[_ARRAY].numpy()
-    if isinstance(value, tuple):
-        return tuple(_from_stored(v) for v in value)
-    if isinstance(value, list):
-        return [_from_stored(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _from_stored(v) for k, v in value.items()}
-    return value
+def _loaded(value: Any) -> Any:
+    return value[_ARRAY].numpy() if isinstance(value, dict) else value
 
 
 def remember(fn: Callable[..., T], *args: Any, cache: bool = True, **kwargs: Any) -> T:
@@ -133,14 +129,14 @@ def remember(fn: Callable[..., T], *args: Any, cache: bool = True, **kwargs: Any
     path = folder / FOLDER / f"{key_of(fn, args, kwargs)}.pt"
     if path.is_file():
         try:
-            return _from_stored(torch.load(path, map_location="cpu", weights_only=True))
+            return _rebuilt(torch.load(path, map_location="cpu", weights_only=True), _loaded)
         except Exception as error:  # damaged or foreign: measured again, never trusted
             warnings.warn(f"The cached measurement {path.name} does not load ({type(error).__name__}); "
                           "measuring again.", checkpoints.CheckpointWarning, stacklevel=2)
-    stored = _to_storable(fn(*args, **kwargs))
+    stored = _rebuilt(fn(*args, **kwargs), _storable)
     try:
         path.parent.mkdir(exist_ok=True)
         checkpoints._atomic_write(path, lambda f: torch.save(stored, f))
     except OSError as error:  # a read-only cache, a full disk: the measurement is still here
         checkpoints.warn_unwritable(folder, error)
-    return _from_stored(stored)  # what a later run loads, to the type: the first run prints the same
+    return _rebuilt(stored, _loaded)  # what a later run loads, to the type: the first run prints the same

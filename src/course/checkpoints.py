@@ -185,8 +185,9 @@ def _file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _atomic_write(path: Path, write) -> str:
-    """Write through a temporary file of a unique name, rename it to ``path``; returns the
+def atomic_write(path: Path, write: Callable[[Any], object]) -> str:
+    """Write through a temporary file of a unique name, rename it to ``path`` (checkpoints, and
+    :mod:`course.memo`'s measurements); returns the
     sha256 of what was written (not of ``path``, which another process may replace)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -219,12 +220,12 @@ def save(key: str, model: nn.Module, meta: dict[str, Any], folder: Path | None =
     """
     weights, manifest = _paths(key, folder)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    digest = _atomic_write(weights, lambda f: torch.save(state, f))
+    digest = atomic_write(weights, lambda f: torch.save(state, f))
     record = {"format": FORMAT_VERSION, "key": key, "sha256": digest,
               "model": json.loads(json.dumps(describe(model), default=str)),
               "meta": json.loads(json.dumps(meta, default=str))}
     record["checksum"] = _record_checksum(record)
-    _atomic_write(manifest, lambda f: f.write(json.dumps(record, indent=1).encode()))
+    atomic_write(manifest, lambda f: f.write(json.dumps(record, indent=1).encode()))
     return weights
 
 

@@ -136,7 +136,7 @@ def remember(fn: Callable[..., T], *args: Any, cache: bool = True, **kwargs: Any
     stored = _rebuilt(fn(*args, **kwargs), _storable)
     try:
         path.parent.mkdir(exist_ok=True)
-        checkpoints._atomic_write(path, lambda f: torch.save(stored, f))
+        checkpoints.atomic_write(path, lambda f: torch.save(stored, f))
     except OSError as error:  # a read-only cache, a full disk: the measurement is still here
         checkpoints.warn_unwritable(folder, error)
     return _rebuilt(stored, _loaded)  # what a later run loads, to the type: the first run prints the same

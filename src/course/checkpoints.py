@@ -187,8 +187,8 @@ def _file_sha256(path: Path) -> str:
 
 def atomic_write(path: Path, write: Callable[[Any], object]) -> str:
     """Write through a temporary file of a unique name, rename it to ``path`` (checkpoints, and
-    :mod:`course.memo`'s measurements); returns the
-    sha256 of what was written (not of ``path``, which another process may replace)."""
+    :mod:`course.memo`'s measurements); returns the sha256 of what was written (not of
+    ``path``, which another process may replace)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

@@ -173,23 +173,35 @@ def lessons_with_notebooks() -> list[str]:
     return [p.stem for p in lesson_sources() if p.with_suffix(".ipynb").is_file()]
 
 
-@pytest.mark.slow
-def test_export_writes_one_offline_page_per_lesson_without_running_anything(tmp_path):
-    """``make slides``: every lesson, from its committed ``.ipynb``, nothing remote."""
+@pytest.fixture(scope="module")
+def committed_notebooks() -> dict[str, bytes]:
+    """Every lesson's committed ``.ipynb`` as it was before the slides were exported."""
+    return {name: (ROOT / "notebooks" / f"{name}.ipynb").read_bytes() for name in lessons_with_notebooks()}
+
+
+@pytest.fixture(scope="module")
+def decks(committed_notebooks, tmp_path_factory) -> list[Path]:
+    """``make slides`` once for the whole module, into a scratch folder: every lesson's
+    static slides from its committed ``.ipynb`` (the browser tests below open these)."""
     missing = sorted(set(LESSONS) - set(lessons_with_notebooks()))
     assert not missing, f"no .ipynb for {missing}: run `make notebooks`"
-    before = {name: (ROOT / "notebooks" / f"{name}.ipynb").read_bytes() for name in LESSONS}
-    written = slides.export(out=tmp_path)
-    assert sorted(p.name for p in written) == sorted(f"{name}.html" for name in LESSONS)
-    assert sorted(p.name for p in tmp_path.glob("*.html")) == sorted(p.name for p in written)
-    assert (tmp_path / "mathjax" / "MathJax.js").is_file()
-    for page in written:
+    return slides.export(out=tmp_path_factory.mktemp("slides"))
+
+
+@pytest.mark.slow
+def test_export_writes_one_offline_page_per_lesson_without_running_anything(decks, committed_notebooks):
+    """``make slides``: every lesson, from its committed ``.ipynb``, nothing remote."""
+    folder = decks[0].parent
+    assert sorted(p.name for p in decks) == sorted(f"{name}.html" for name in LESSONS)
+    assert sorted(p.name for p in folder.glob("*.html")) == sorted(p.name for p in decks)
+    assert (folder / "mathjax" / "MathJax.js").is_file()
+    for page in decks:
         text = page.read_text()
         assert slides.remote_references(text) == [], f"{page.name} loads from another host"
         assert "Reveal.initialize" in text and "<section" in text
         assert "mathjax/MathJax.js" in text
     after = {name: (ROOT / "notebooks" / f"{name}.ipynb").read_bytes() for name in LESSONS}
-    assert after == before, "exporting changed a committed notebook"
+    assert after == committed_notebooks, "exporting changed a committed notebook"
 
 
 def test_a_figure_shows_as_its_static_twin(tmp_path):
@@ -317,10 +329,9 @@ EVERY_SLIDE = f"""() => {{
 KEYBOARD_LESSON = "01_autoencoder_basics"  # the deck stepped through key by key, screenshot by screenshot
 
 
-@contextlib.contextmanager
-def static_slides(lesson: str, folder: Path) -> Iterator[tuple[Any, list[str]]]:
-    """A lesson's static slides (exported to ``folder``) open in headless Chromium at
-    1280x720, ready: its page, and the console errors and failed loads as they come."""
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Chromium for the module's decks (each test opens a page of its own)."""
     reason = browser_missing()
     if reason:
         pytest.skip(reason)
@@ -328,33 +339,39 @@ def static_slides(lesson: str, folder: Path) -> Iterator[tuple[Any, list[str]]]:
 
     from course.browser import launch
 
-    ipynb = ROOT / "notebooks" / f"{lesson}.ipynb"
-    if not ipynb.is_file():
-        pytest.fail(f"{ipynb.name} is missing: run `make notebooks`")
-    page_path = slides.export_one(ipynb, folder / f"{lesson}.html")
-    slides.copy_mathjax(folder / "mathjax")
-    errors: list[str] = []
     with sync_playwright() as playwright:
         browser = launch(playwright)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 720})
-            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-            page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
-            page.on("requestfailed", lambda r: errors.append(f"failed to load {r.url}"))
-            page.goto(page_path.as_uri())
-            page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=30_000)
-            page.wait_for_function("() => !window.MathJax || MathJax.Hub.queue.pending === 0", timeout=60_000)
-            yield page, errors
+            yield browser
         finally:
             browser.close()
 
 
+@contextlib.contextmanager
+def static_slides(lesson: str, decks: list[Path], chromium) -> Iterator[tuple[Any, list[str]]]:
+    """A lesson's static slides (from ``decks``) open in headless Chromium at 1280x720,
+    ready: its page, and the console errors and failed loads as they come."""
+    page_path = next(deck for deck in decks if deck.stem == lesson)
+    errors: list[str] = []
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+        page.on("requestfailed", lambda r: errors.append(f"failed to load {r.url}"))
+        page.goto(page_path.as_uri())
+        page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=30_000)
+        page.wait_for_function("() => !window.MathJax || MathJax.Hub.queue.pending === 0", timeout=60_000)
+        yield page, errors
+    finally:
+        page.close()
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_every_slide_of_a_lesson_shows_its_figures_and_tables_whole(lesson, tmp_path):
+def test_every_slide_of_a_lesson_shows_its_figures_and_tables_whole(lesson, decks, chromium):
     """Every slide of every lesson's static slides at 1280x720, all its fragments shown:
     each figure and table in view without scrolling, no console error, no failed load."""
-    with static_slides(lesson, tmp_path) as (page, errors):
+    with static_slides(lesson, decks, chromium) as (page, errors):
         total = page.evaluate("() => Reveal.getTotalSlides()")
         found = page.evaluate(EVERY_SLIDE)
     assert len(set(found["seen"])) == total, f"{lesson}: visited {len(set(found['seen']))} of {total} slides"
@@ -364,7 +381,7 @@ def test_every_slide_of_a_lesson_shows_its_figures_and_tables_whole(lesson, tmp_
 
 
 @pytest.mark.browser
-def test_static_slides_step_through_with_the_keyboard(tmp_path):
+def test_static_slides_step_through_with_the_keyboard(decks, chromium):
     """One lesson's static slides stepped through with the keyboard (Space), as a teacher
     presents them: every slide reached, no console error, every figure and table in view at
     every step; a screenshot of each slide once all its fragments are in, to
@@ -374,7 +391,7 @@ def test_static_slides_step_through_with_the_keyboard(tmp_path):
     for old in shots.glob("*.png"):
         if not old.name.startswith("live-"):  # the live slideshow's, from tests/test_browser.py
             old.unlink()
-    with static_slides(lesson, tmp_path) as (page, errors):
+    with static_slides(lesson, decks, chromium) as (page, errors):
         # fragments appear at once, so that a screenshot shows a slide as it ends up
         page.add_style_tag(content=".reveal .fragment { transition: none !important; }")
         total = page.evaluate("() => Reveal.getTotalSlides()")

@@ -51,7 +51,7 @@
 # %% slideshow={"slide_type": "skip"} tags=["parameters"]
 DATASET = "mnist5k"  # a name from course.data.names(); offline: "mnist5k", "digits8x8"
 BOTTLENECK = 64  # size of the code z of both autoencoders, and PCA's number of directions
-EPOCHS = 20  # epochs for each of the two autoencoders (~1.7 s each on one CPU core)
+EPOCHS = 10  # epochs for each of the two autoencoders (~1.7 s each on one CPU core)
 BATCH_SIZE = 64  # images per gradient step
 LR = 4e-3  # peak learning rate of the one-cycle schedule
 TRAIN_NOISE = {"gaussian": 0.7, "masking": 0.7, "salt and pepper": 0.5}  # each noise model: highest training level

@@ -48,7 +48,7 @@
 # %% slideshow={"slide_type": "skip"} tags=["parameters"]
 DATASET = "mnist5k"  # a name from course.data.names(); offline: "mnist5k", "digits8x8"
 LATENT_DIM = 16  # size of z, for the VAE and for the plain autoencoder it is compared with
-EPOCHS = 15  # epochs for each autoencoder (~1.6 s each on one CPU core)
+EPOCHS = 10  # epochs for each autoencoder (~1.6 s each on one CPU core)
 EPOCHS_2D = 10  # epochs for the 2-D VAE whose latent plane is drawn
 BATCH_SIZE = 64  # images per gradient step
 LR = 4e-3  # peak learning rate of the one-cycle schedule

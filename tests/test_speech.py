@@ -39,12 +39,14 @@ def test_speakers_and_repetitions_differ():
 
 def test_the_cache_is_checked_and_rebuilt_when_damaged(tmp_path, monkeypatch, espeak_digits):
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
-    calls = []
+    calls, generated = [], []
     real = speech.generate_espeak_digits
 
-    def counting():
+    def counting():  # generates once (7 s); the rebuild after the damage gets the same arrays again
         calls.append(1)
-        return real()
+        if not generated:
+            generated.append(real())
+        return {name: array.copy() for name, array in generated[0].items()}
 
     monkeypatch.setattr(speech, "generate_espeak_digits", counting)
     monkeypatch.setitem(speech.LOADERS, "espeak-digits", speech._load_espeak_digits)

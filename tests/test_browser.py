@@ -60,10 +60,10 @@ LESSONS = [source.stem for source in lesson_sources()]
 # Seconds each lesson's test took in the page with two processes at once (a fresh clone's
 # make test). The slowest start first, so that no process is left with a long one at the
 # end while the other idles; a lesson not listed yet counts as the slowest.
-SECONDS_IN_THE_PAGE = {"09_compression": 50, "06_discrete_latents": 40, "05_voice_conversion": 38,
-                       "02_denoising": 32, "08_vae": 29, "01_autoencoder_basics": 25,
-                       "03_bert_denoising": 24, "04_disentanglement": 24, "10_anomaly_detection": 21,
-                       "00_start_here": 20, "07_text_as_code": 19}
+SECONDS_IN_THE_PAGE = {"09_compression": 35, "05_voice_conversion": 34, "02_denoising": 28,
+                       "06_discrete_latents": 26, "04_disentanglement": 23, "08_vae": 22,
+                       "10_anomaly_detection": 21, "01_autoencoder_basics": 21, "03_bert_denoising": 17,
+                       "00_start_here": 13, "07_text_as_code": 9}
 SLOWEST_FIRST = sorted(LESSONS, key=lambda lesson: -SECONDS_IN_THE_PAGE.get(lesson, 1e9))
 LESSONS_WITHOUT_WIDGETS: set[str] = set()  # a lesson listed here is only run, not played with
 RUN_TIMEOUT_S = 900       # one lesson, all cells, in the page (from the cache: 10-40 s)

@@ -3,8 +3,9 @@ without running them, every figure on every page, nothing fetched from elsewhere
 
 The site is built once per session (``make test`` builds it first, and then it is up to
 date). The browser tests (``pytest -m browser``) serve ``build/site`` on 127.0.0.1, open
-every page in headless Chromium with and without JavaScript, and save a screenshot of
-each to ``build/screenshots/site/``.
+every page in headless Chromium with and without JavaScript, and save screenshots to
+``build/screenshots/site/``: each whole page with JavaScript, and its first figure's
+picture without.
 """
 
 from __future__ import annotations

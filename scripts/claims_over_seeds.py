@@ -3,12 +3,14 @@
     .venv/bin/python scripts/claims_over_seeds.py 02                          # seeds 0-4, defaults
     .venv/bin/python scripts/claims_over_seeds.py 08 --set EPOCHS=10 --seeds 0 1 2
     .venv/bin/python scripts/claims_over_seeds.py 07 --set EPOCHS=10 --jobs 1
+    .venv/bin/python scripts/claims_over_seeds.py 04 --results build/seeds/04   # keep what each run recorded
 
 Before a lesson's defaults change (fewer epochs, a smaller model), measure the margin of
 each claim over several seeds. This runs the lesson's ``.py`` with papermill at its
 defaults plus ``--set`` (values are Python literals) and ``SEED`` = each of ``--seeds``.
 Each run gets a fresh kernel, a fresh checkpoint cache and a fresh results folder, so
-every model is trained. A claim that does not hold is recorded and the run goes on
+every model is trained (``--results DIR`` keeps each run's recorded figures as
+``DIR/seedN.json``, to compare more than the claims). A claim that does not hold is recorded and the run goes on
 (``check_claim`` reports instead of raising), so one run shows every claim. ``--jobs``
 runs go at once, each kernel on one thread (two on two cores is the fastest layout).
 Prints each run's claims as they finish, then the ones that failed. Exits with 1 if any
@@ -21,6 +23,7 @@ import argparse
 import ast
 import concurrent.futures
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -80,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="a parameter other than its default (a Python literal); repeat for more")
     parser.add_argument("--jobs", type=int, default=2, help="runs at once, one thread each (default 2)")
+    parser.add_argument("--results", type=Path, metavar="DIR",
+                        help="copy each run's recorded figures (build/results/<lesson>.json) to DIR/seedN.json")
     args = parser.parse_args(argv)
     py = lesson_named(args.lesson)
     changed = {}
@@ -99,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         for done in concurrent.futures.as_completed(runs):
             seed, (claims, error, seconds) = runs[done], done.result()
             print(f"# {py.stem}, SEED={seed} {changed or ''}: {seconds:.0f} s", flush=True)
+            recorded = Path(scratch) / f"seed{seed}" / "results" / f"{py.stem}.json"
+            if args.results is not None and recorded.exists():
+                args.results.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(recorded, args.results / f"seed{seed}.json")
             for line in claims + ([f"STOPPED {error}"] if error else []):
                 print(f"  {line}", flush=True)
             failed += [f"SEED={seed}: {line}" for line in claims if line.startswith(FAILED)]

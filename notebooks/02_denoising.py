@@ -42,7 +42,7 @@
 # **Prerequisites:** lesson 01 (the convolutional autoencoder, PCA, the training loop and
 # the linear probe).
 #
-# **Time:** about a minute and a half of computing at the defaults on a laptop CPU,
+# **Time:** about a minute of computing at the defaults on a laptop CPU,
 # seconds on a GPU, and seconds again once the models are cached (lesson 00); reading and
 # playing: 40 minutes.
 #

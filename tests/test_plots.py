@@ -13,6 +13,21 @@ def test_image_grid_is_one_picture_with_a_label_per_row():
     assert fig.data[0].source.startswith("data:image/png;base64,")
 
 
+def test_image_grid_fits_its_plot_to_the_images_and_wraps_a_long_title_to_its_width():
+    title = "β-VAE, y on 13 positions: one latent number at a time, from square, scale 0.5, x 2, y 3"
+    fig = plots.image_grid({f"z{j}": torch.rand(9, 1, 32, 32) for j in range(3)}, title=title, cell_px=36)
+    margin = fig.layout.margin
+    grid_w, grid_h = (9 * 34 - 2) * 36 / 32, (3 * 34 - 2) * 36 / 32  # 2-pixel gaps between the images
+    assert fig.layout.width == int(margin.l + margin.r + grid_w)  # no band left for the image to shrink into
+    assert fig.layout.height == int(margin.t + margin.b + grid_h)
+    lines = fig.layout.title.text.split("<br>")
+    assert len(lines) > 1 and " ".join(lines) == title
+    assert all(len(line) * plots.TITLE_CHAR_PX <= fig.layout.width - margin.l for line in lines)
+    assert margin.t >= plots.TITLE_LINE_PX * len(lines)
+    short = plots.image_grid({"a": torch.rand(12, 1, 28, 28)}, title="test images")
+    assert short.layout.title.text == "test images"
+
+
 def test_image_grid_rows_must_match():
     with pytest.raises(ValueError, match="same number"):
         plots.image_grid({"a": torch.rand(2, 1, 8, 8), "b": torch.rand(3, 1, 8, 8)})

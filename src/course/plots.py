@@ -12,6 +12,7 @@ Images are drawn as one PNG (``binary_string``), which keeps notebooks small.
 from __future__ import annotations
 
 import html
+import textwrap
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -50,11 +51,27 @@ def image_grid(rows: Mapping[str, torch.Tensor], *, title: str | None = None,
     fig.update_yaxes(tickvals=centres, ticktext=list(rows), showgrid=False)
     fig.update_xaxes(showticklabels=False, showgrid=False)
     scale = cell_px / h
-    fig.update_layout(title=title, width=int(80 + canvas.shape[1] * scale),
-                      height=int(60 + (40 if title else 0) + canvas.shape[0] * scale),
-                      margin=dict(l=120, r=10, t=40 if title else 10, b=10))
+    left, right, bottom = 120, 10, 10  # the row labels go in the left margin
+    width = int(left + right + canvas.shape[1] * scale)
+    lines = wrap_title(title, width) if title else []
+    top = 30 + TITLE_LINE_PX * len(lines) if lines else 10
+    fig.update_layout(title=dict(text="<br>".join(lines), x=0, xref="paper", y=1, yref="container",
+                                 yanchor="top", pad=dict(t=20)), width=width,
+                      height=int(top + bottom + canvas.shape[0] * scale),
+                      margin=dict(l=left, r=right, t=top, b=bottom))
     fig.update_traces(hovertemplate=None, hoverinfo="skip")
     return fig
+
+
+TITLE_CHAR_PX, TITLE_LINE_PX = 9, 22  # about one character's width and one line's height of a title
+
+
+def wrap_title(title: str, width_px: int, left_px: int = 120) -> list[str]:
+    """``title`` in lines that fit a figure ``width_px`` wide whose plot starts ``left_px``
+    from its left edge (where :func:`image_grid` puts the title): a long title on a narrow
+    grid of images would otherwise be cut off at the figure's right edge."""
+    per_line = max(12, (width_px - left_px - 10) // TITLE_CHAR_PX)
+    return textwrap.wrap(title, per_line) or [title]
 
 
 def loss_curves(histories: Mapping[str, History], *, title: str = "Loss per epoch",

@@ -63,16 +63,17 @@ lab: $(STAMP)
 # The website is built by tests/test_site.py's fixture (when build/site is older than the
 # notebooks), in one process while the other runs a lesson. Run 2 collects only the test
 # files that mention after_nbval: collecting all of them again costs each of its three
-# processes 5 s. --durations shows where the time goes. pytest exits 5 when it collects
-# nothing: that is a broken suite, not a pass.
+# processes 5 s, and it hands them out one at a time (--maxschedchunk 1), slowest first, so
+# that neither process is left with a queue while the other idles. --durations shows where
+# the time goes. pytest exits 5 when it collects nothing: that is a broken suite, not a pass.
 TEST_WORKERS ?= 2
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 AFTER_NBVAL_FILES = $(shell grep -l after_nbval tests/test_*.py)
 test: $(STAMP)
 	@$(PY) -m pytest -p course.notebooks -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder notebooks tests \
 	    -m "not after_nbval" $(NBVAL) --durations=20 $(PYTEST_ARGS); rc1=$$?; \
-	$(PY) -m pytest -p course.notebooks -n $(TEST_WORKERS) $(AFTER_NBVAL_FILES) -m after_nbval --durations=20 \
-	    $(PYTEST_ARGS); rc2=$$?; \
+	$(PY) -m pytest -p course.notebooks -n $(TEST_WORKERS) --maxschedchunk 1 $(AFTER_NBVAL_FILES) -m after_nbval \
+	    --durations=20 $(PYTEST_ARGS); rc2=$$?; \
 	for rc in $$rc1 $$rc2; do \
 	    if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the test suite is missing" >&2; exit 1; fi; \
 	    if [ $$rc -ne 0 ]; then exit $$rc; fi; \

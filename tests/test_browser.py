@@ -565,6 +565,73 @@ def test_a_figure_widget_whose_plotly_loads_slowly_still_shows_every_update(tab,
     assert tab.errors == []
 
 
+# Before the lessons in the page (20 s, about a lesson's time): run 2 hands out its tests
+# one at a time in this order, so that the two processes end on the quickest lessons.
+SLIDES_LESSON = "00_start_here"  # the quickest lesson to run at its defaults
+SLIDES_WIDGET_CELL = "widgets.image_browser("  # its first lesson widget with a control
+ON_SLIDE = ".jp-deck-mod-onscreen"  # jupyterlab-slideshow marks the cells of the slide shown
+DECK_PLUGIN = "jupyterlab-slideshow:plugin"
+
+
+@pytest.mark.after_nbval
+def test_a_lesson_presented_as_live_slides_keeps_its_widgets_working(tab, lab):
+    """Lecture mode (issue 15): run a lesson, start the slideshow from its command
+    (jupyterlab-slideshow, which presents the notebook itself), step with Space to the slide
+    of the lesson's widget, move its control and see the figure's data change."""
+    page = tab.page
+    open_notebook(page, lab, f"notebooks/{SLIDES_LESSON}.ipynb")
+    assert run_all_cells(page) == []
+    folder = paths.build_dir() / SCREENSHOTS / "slides"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.evaluate(f"() => {{ const nb = {CURRENT}.content; nb.activeCellIndex = 0; nb.mode = 'command'; }}")
+    page.screenshot(path=str(folder / "live-before.png"))
+    page.evaluate("() => window.jupyterapp.commands.execute('deck:start')")
+    try:
+        wait_for("presentation mode on in JupyterLab's settings", lambda: deck_active(lab), 60)
+        present_to_the_widget(page, tab, folder)
+    finally:  # the setting outlives the page: every page this JupyterLab opens later would present
+        page.evaluate("() => window.jupyterapp.commands.execute('deck:stop')")
+        wait_for("presentation mode off in JupyterLab's settings", lambda: not deck_active(lab), 60)
+
+
+def deck_active(lab: Lab) -> bool:
+    """jupyterlab-slideshow's ``active`` setting: presentation mode on, now and in any page
+    opened after this one."""
+    return bool(lab.api(f"/lab/api/settings/{DECK_PLUGIN}")["settings"].get("active"))
+
+
+def present_to_the_widget(page, tab: Page, folder: Path) -> None:
+    """In presentation mode: step with Space to the slide of the lesson's widget, move its
+    control and see its figure change."""
+    page.wait_for_selector(ON_SLIDE, timeout=DRAWN_TIMEOUT_S * 1000)
+    page.screenshot(path=str(folder / "live-title.png"))
+    on_it = False
+    for _ in range(200):
+        on_it = page.evaluate(f"src => Array.from(document.querySelectorAll('{ON_SLIDE}'))"
+                              ".some(c => c.innerText.includes(src))", SLIDES_WIDGET_CELL)
+        if on_it:
+            break
+        page.keyboard.press("Space")
+        page.wait_for_function(f"() => document.querySelectorAll('{ON_SLIDE}').length > 0", timeout=30_000)
+    assert on_it, "Space never reached the slide of the lesson's widget"
+    widget = page.locator(f"{ON_SLIDE} .{LessonWidget.css_class}").filter(has=page.locator(CONTROLS)).first
+    widget.wait_for(state="visible", timeout=DRAWN_TIMEOUT_S * 1000)
+    page.wait_for_function(FIGURE_DRAWN, arg=widget.element_handle(), timeout=DRAWN_TIMEOUT_S * 1000)
+    before = widget.evaluate(FIGURE_DATA)
+    moved = move_first_control(page, widget)
+    page.wait_for_function(f"([widget, before]) => ({FIGURE_DATA})(widget) !== before",
+                           arg=[widget.element_handle(), before], timeout=REDRAW_TIMEOUT_S * 1000)
+    page.screenshot(path=str(folder / "live-widget.png"))
+    assert widget_errors(widget) == ""
+    assert tab.errors == [], f"the slideshow's page reported errors after '{moved}'\n{tab.report()}"
+
+
+def widget_errors(widget) -> str:
+    """What the widget shows of a callback that raised (course.widgets.LessonWidget)."""
+    boxes = widget.locator(f".{LessonWidget.error_class}")
+    return "\n".join(boxes.all_inner_texts()).strip()
+
+
 @pytest.mark.after_nbval
 @pytest.mark.parametrize("lesson", SLOWEST_FIRST)
 def test_lesson_runs_in_the_page_and_its_widget_redraws(lesson_tab, lab, lesson):
@@ -610,53 +677,6 @@ def test_lesson_runs_in_the_page_and_its_widget_redraws(lesson_tab, lab, lesson)
     screenshot(page, lesson, f"run at its defaults in {ran_s:.0f} s, then {moved}")
     assert widget_errors(widget) == "", f"{lesson}: the widget shows an error after '{moved}'"
     assert tab.errors == [], f"{lesson}: the browser console reported errors after '{moved}'\n{tab.report()}"
-
-
-SLIDES_LESSON = "00_start_here"  # the quickest lesson to run at its defaults
-SLIDES_WIDGET_CELL = "widgets.image_browser("  # its first lesson widget with a control
-ON_SLIDE = ".jp-deck-mod-onscreen"  # jupyterlab-slideshow marks the cells of the slide shown
-
-
-@pytest.mark.after_nbval
-def test_a_lesson_presented_as_live_slides_keeps_its_widgets_working(tab, lab):
-    """Lecture mode (issue 15): run a lesson, start the slideshow from its command
-    (jupyterlab-slideshow, which presents the notebook itself), step with Space to the slide
-    of the lesson's widget, move its control and see the figure's data change."""
-    page = tab.page
-    open_notebook(page, lab, f"notebooks/{SLIDES_LESSON}.ipynb")
-    assert run_all_cells(page) == []
-    folder = paths.build_dir() / SCREENSHOTS / "slides"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.evaluate(f"() => {{ const nb = {CURRENT}.content; nb.activeCellIndex = 0; nb.mode = 'command'; }}")
-    page.screenshot(path=str(folder / "live-before.png"))
-    page.evaluate("() => window.jupyterapp.commands.execute('deck:start')")
-    page.wait_for_selector(ON_SLIDE, timeout=DRAWN_TIMEOUT_S * 1000)
-    page.screenshot(path=str(folder / "live-title.png"))
-    on_it = False
-    for _ in range(200):
-        on_it = page.evaluate(f"src => Array.from(document.querySelectorAll('{ON_SLIDE}'))"
-                              ".some(c => c.innerText.includes(src))", SLIDES_WIDGET_CELL)
-        if on_it:
-            break
-        page.keyboard.press("Space")
-        page.wait_for_function(f"() => document.querySelectorAll('{ON_SLIDE}').length > 0", timeout=30_000)
-    assert on_it, "Space never reached the slide of the lesson's widget"
-    widget = page.locator(f"{ON_SLIDE} .{LessonWidget.css_class}").filter(has=page.locator(CONTROLS)).first
-    widget.wait_for(state="visible", timeout=DRAWN_TIMEOUT_S * 1000)
-    page.wait_for_function(FIGURE_DRAWN, arg=widget.element_handle(), timeout=DRAWN_TIMEOUT_S * 1000)
-    before = widget.evaluate(FIGURE_DATA)
-    moved = move_first_control(page, widget)
-    page.wait_for_function(f"([widget, before]) => ({FIGURE_DATA})(widget) !== before",
-                           arg=[widget.element_handle(), before], timeout=REDRAW_TIMEOUT_S * 1000)
-    page.screenshot(path=str(folder / "live-widget.png"))
-    assert widget_errors(widget) == ""
-    assert tab.errors == [], f"the slideshow's page reported errors after '{moved}'\n{tab.report()}"
-
-
-def widget_errors(widget) -> str:
-    """What the widget shows of a callback that raised (course.widgets.LessonWidget)."""
-    boxes = widget.locator(f".{LessonWidget.error_class}")
-    return "\n".join(boxes.all_inner_texts()).strip()
 
 
 # --- nothing left behind --------------------------------------------------------------------

@@ -58,8 +58,9 @@ pytestmark = pytest.mark.browser
 
 LESSONS = [source.stem for source in lesson_sources()]
 # Seconds each lesson's test took in the page with two processes at once (make test's run 2;
-# a process's first test includes booting its JupyterLab). The slowest start first, so that no process is left with a long one at the
-# end while the other idles; a lesson not listed yet counts as the slowest.
+# a process's first test includes booting its JupyterLab). The slowest start first, so that
+# no process is left with a long one at the end while the other idles; a lesson not listed
+# yet counts as the slowest.
 SECONDS_IN_THE_PAGE = {"05_voice_conversion": 33, "06_discrete_latents": 28, "02_denoising": 28,
                        "01_autoencoder_basics": 27, "09_compression": 25, "04_disentanglement": 20,
                        "08_vae": 20, "10_anomaly_detection": 19, "00_start_here": 18, "03_bert_denoising": 18,

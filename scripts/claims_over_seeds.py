@@ -10,9 +10,10 @@ each claim over several seeds. This runs the lesson's ``.py`` with papermill at 
 defaults plus ``--set`` (values are Python literals) and ``SEED`` = each of ``--seeds``.
 Each run gets a fresh kernel, a fresh checkpoint cache and a fresh results folder, so
 every model is trained (``--results DIR`` keeps each run's recorded figures as
-``DIR/seedN.json``, to compare more than the claims). A claim that does not hold is recorded and the run goes on
-(``check_claim`` reports instead of raising), so one run shows every claim. ``--jobs``
-runs go at once, each kernel on one thread (two on two cores is the fastest layout).
+``DIR/seedN.json``, to compare more than the claims). A claim that does not hold is
+recorded and the run goes on (``check_claim`` reports instead of raising), so one run
+shows every claim. ``--jobs`` runs go at once, each kernel on one thread (two on two
+cores is the fastest layout).
 Prints each run's claims as they finish, then the ones that failed. Exits with 1 if any
 claim failed or any run stopped.
 """

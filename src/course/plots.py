@@ -53,7 +53,7 @@ def image_grid(rows: Mapping[str, torch.Tensor], *, title: str | None = None,
     scale = cell_px / h
     left, right, bottom = 120, 10, 10  # the row labels go in the left margin
     width = int(left + right + canvas.shape[1] * scale)
-    lines = wrap_title(title, width) if title else []
+    lines = wrap_title(title, width, left) if title else []
     top = 30 + TITLE_LINE_PX * len(lines) if lines else 10
     fig.update_layout(title=dict(text="<br>".join(lines), x=0, xref="paper", y=1, yref="container",
                                  yanchor="top", pad=dict(t=20)), width=width,

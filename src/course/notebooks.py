@@ -275,9 +275,9 @@ def pytest_configure(config: Any) -> None:
 # Seconds of one process that each file's tests took in a fresh clone's make test (two
 # processes, a lesson's nbval run at its defaults included), to schedule the longest first.
 FILE_SECONDS = {
-    "notebooks/06_discrete_latents.ipynb": 151, "notebooks/07_text_as_code.ipynb": 140,
-    "notebooks/01_autoencoder_basics.ipynb": 128, "notebooks/08_vae.ipynb": 120,
-    "notebooks/04_disentanglement.ipynb": 110, "notebooks/05_voice_conversion.ipynb": 108,
+    "notebooks/04_disentanglement.ipynb": 152, "notebooks/06_discrete_latents.ipynb": 151,
+    "notebooks/07_text_as_code.ipynb": 140, "notebooks/01_autoencoder_basics.ipynb": 128,
+    "notebooks/08_vae.ipynb": 120, "notebooks/05_voice_conversion.ipynb": 108,
     "notebooks/09_compression.ipynb": 90, "notebooks/03_bert_denoising.ipynb": 85,
     "notebooks/10_anomaly_detection.ipynb": 79, "notebooks/02_denoising.ipynb": 51,
     "notebooks/00_start_here.ipynb": 8,

@@ -650,7 +650,7 @@ check_claim("and its code still holds x and y: a straight line through its numbe
 # the mean of the x and y gaps fell on three: to 0.01 on seed 0 (this run), to 0.36 on
 # seed 1 (from 0.54 on the sprites' own grid) and to 0.15 on seed 7 (from 0.24). On seed
 # 6 it rose, from 0.38 to 0.48: that run happened to land on the axes, as β-VAEs on
-# dSprites often do, and the claim above does not hold there. Try `SEED`. On the lesson's
+# dSprites often do, and the first claim above does not hold there. Try `SEED`. On the lesson's
 # data, x and y change the pixels by different amounts, and that difference, not the β,
 # is what picks the axes: a
 # disentangling model needs factors that are **not** interchangeable, or it needs to

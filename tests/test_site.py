@@ -1,11 +1,11 @@
 """The course website (course.site, ``make site``): built from the committed notebooks
 without running them, every figure on every page, nothing fetched from elsewhere.
 
-The site is built once per session (``make test`` builds it first, and then it is up to
-date). The browser tests (``pytest -m browser``) serve ``build/site`` on 127.0.0.1, open
-every page in headless Chromium with and without JavaScript, and save screenshots to
-``build/screenshots/site/``: each whole page with JavaScript, and its first figure's
-picture without.
+The site is built once per session, by the first test that needs it (as ``make site``
+builds it; later runs find it up to date). The browser tests (``pytest -m browser``)
+serve ``build/site`` on 127.0.0.1, open every page in headless Chromium with and without
+JavaScript, and save screenshots to ``build/screenshots/site/``: each whole page with
+JavaScript, and its first figure's picture without.
 """
 
 from __future__ import annotations

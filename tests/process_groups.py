@@ -4,8 +4,9 @@ JupyterLab (with its kernels) and Chromium (with its renderers) each start in a 
 group of their own, so that a Ctrl-C in the terminal reaches pytest alone, and pytest
 decides when they end. :meth:`Group.end` ends a group and every process descended from
 its leader (a kernel runs in a session of its own, outside its server's group), with
-SIGINT and SIGTERM held back meanwhile so that a second Ctrl-C cannot cut it short.
-It is called:
+SIGINT and SIGTERM held back meanwhile so that a second Ctrl-C cannot cut it short, and removes
+the group's own temporary folder, where it has one (Chromium leaves a folder with its
+singleton socket in TMPDIR). It is called:
 
 - by the fixture that started the group, when the tests are done or interrupted;
 - at interpreter exit (``atexit``), for a run whose teardown was cut short;
@@ -23,6 +24,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -39,6 +41,7 @@ class Group:
     name: str
     process: subprocess.Popen
     descendants: set[int] = field(default_factory=set)
+    temp_dir: Path | None = None  # the group's TMPDIR, removed once its processes are gone
 
     @property
     def pid(self) -> int:
@@ -81,6 +84,8 @@ class Group:
                     break
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(1)
+            if self.temp_dir is not None:
+                shutil.rmtree(self.temp_dir, ignore_errors=True)
             _LIVE.pop(self.pid, None)
 
 
@@ -107,14 +112,19 @@ def _with_parent_death_signal(command: Sequence[str]) -> list[str]:
 
 
 def start(name: str, command: Sequence[str], *, log: Path, env: dict[str, str] | None = None,
-          cwd: Path | None = None) -> Group:
-    """Start ``command`` as the leader of a new process group; output goes to ``log``."""
+          cwd: Path | None = None, own_temp_dir: bool = False) -> Group:
+    """Start ``command`` as the leader of a new process group; output goes to ``log``.
+    ``own_temp_dir``: its TMPDIR is a new folder, removed when the group ends (a short
+    path in the system's temporary folder: a Unix socket's path has at most 107 bytes)."""
     _install_handlers()
+    temp_dir = Path(tempfile.mkdtemp(prefix=f"course-{name}-")) if own_temp_dir else None
+    if temp_dir is not None:
+        env = {**(os.environ if env is None else env), "TMPDIR": str(temp_dir)}
     with log.open("ab") as out:
         process = subprocess.Popen(_with_parent_death_signal(command), env=env, cwd=cwd,
                                    stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True)
-    group = Group(name, process)
+    group = Group(name, process, temp_dir=temp_dir)
     _LIVE[process.pid] = group
     return group
 

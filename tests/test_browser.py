@@ -37,6 +37,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -251,7 +252,7 @@ def start_chromium(chromium: str, profile: Path) -> tuple[process_groups.Group, 
                "--remote-debugging-port=0", f"--user-data-dir={profile}", *course_browser.FLAGS,
                "about:blank"]
     log = profile.parent / "chromium.log"
-    group = process_groups.start("chromium", command, log=log)
+    group = process_groups.start("chromium", command, log=log, own_temp_dir=True)
     active = profile / "DevToolsActivePort"
     text = wait_for("Chromium listens for DevTools",
                     lambda: active.is_file() and active.read_text().strip(), 60,
@@ -700,12 +701,22 @@ INTERRUPTS = {"Ctrl-C once": (signal.SIGINT,), "Ctrl-C twice": (signal.SIGINT, s
               "SIGTERM": (signal.SIGTERM,)}
 
 
+@pytest.fixture
+def system_tmp() -> Iterator[Path]:
+    """A new folder to stand in for /tmp, with a short path (as Chromium's socket under it
+    must have, which pytest's tmp_path is too long for)."""
+    folder = Path(tempfile.mkdtemp(prefix="course-test-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.mark.parametrize("how", INTERRUPTS)
-def test_an_interrupted_run_leaves_no_server_kernel_or_browser(how, tmp_path, chromium):
-    """A pytest run of a lesson in the page, interrupted once its kernel and Chromium run."""
+def test_an_interrupted_run_leaves_no_server_kernel_or_browser(how, tmp_path, system_tmp, chromium):
+    """A pytest run of a lesson in the page, interrupted once its kernel and Chromium run;
+    ``system_tmp`` is its /tmp, to see what it leaves there."""
     env = dict(os.environ, COURSE_BUILD_DIR=str(tmp_path / "build"),
                COURSE_TEST_RUN_DIR=str(tmp_path / "run"), COURSE_DATA_DIR=str(paths.data_dir()),
-               PYTHONUNBUFFERED="1")
+               PYTHONUNBUFFERED="1", TMPDIR=str(system_tmp))
     env.pop("PYTEST_XDIST_WORKER", None)
     env.pop("PYTEST_XDIST_WORKER_COUNT", None)
     test = f"{Path(__file__)}::test_lesson_runs_in_the_page_and_its_widget_redraws[{LESSONS[0]}]"
@@ -740,3 +751,5 @@ def test_an_interrupted_run_leaves_no_server_kernel_or_browser(how, tmp_path, ch
     assert not left, f"left running after {how}: {[command_line(p)[:120] for p in left]}"
     assert not any(listening(port) for port in ports), f"JupyterLab's port is still open after {how}"
     assert run.returncode != 0, "the interrupted run reported success"
+    stray = sorted(p.name for pattern in ("org.chromium.*", "course-*") for p in system_tmp.glob(pattern))
+    assert not stray, f"left {stray} in the temporary folder after {how}"

@@ -625,37 +625,51 @@ for i in xy:
     fitted = design @ np.linalg.lstsq(design, target, rcond=None)[0]
     r2[sprites.FACTOR_NAMES[i]] = 1 - ((target - fitted) ** 2).sum() / ((target - target.mean()) ** 2).sum()
 diagonal = sum(e.moves(pixels=3) == "x and y" for e, a in zip(same_effects, same_active) if a)
+gap_x, gap_y = (same_score.gaps[i] for i in xy)
 say("On one grid the β-VAE's MIG is {after:.2f} (against {before:.2f} with y on its own grid), and the mean "
-    "of its x and y gaps {gap_after:.2f} (against {gap_before:.2f}). Yet the code has not lost the position: a "
-    "straight line through its {n_on} numbers in use recovers x with R² = {r2x:.2f} and y with R² = {r2y:.2f}. "
-    "{diagonal} of those numbers move the sprite 3 pixels or more along x and along y at once.",
-    before=mig_beta_vae, after=same_score.score, gap_before=xy_gap, gap_after=same_xy_gap, n_on=len(on),
-    r2x=r2["x"], r2y=r2["y"], diagonal=diagonal)
-check_claim("with x and y on the same grid, the β-VAE separates them less cleanly: the mean of their gaps falls",
-            same_xy_gap < xy_gap, f"mean of the two gaps {same_xy_gap:.3f} vs {xy_gap:.3f}", smoke=SMOKE)
+    "of its x and y gaps {gap_after:.2f} (against {gap_before:.2f}): {verdict}. Its x gap is {gap_x:.2f}, its y "
+    "gap {gap_y:.2f}. The code has not lost the position: a straight line through its {n_on} numbers in use "
+    "recovers x with R² = {r2x:.2f} and y with R² = {r2y:.2f}. {diagonal} of those numbers move the sprite 3 "
+    "pixels or more along x and along y at once.",
+    before=mig_beta_vae, after=same_score.score, gap_before=xy_gap, gap_after=same_xy_gap, gap_x=gap_x, gap_y=gap_y,
+    verdict=("this run separates x and y less cleanly" if same_xy_gap < xy_gap - 0.05 else
+             "this run separates x and y about as cleanly" if same_xy_gap <= xy_gap + 0.05 else
+             "this run separates x and y more cleanly"),
+    n_on=len(on), r2x=r2["x"], r2y=r2["y"], diagonal=diagonal)
+check_claim("with x and y on the same grid, the β-VAE treats them alike: their gaps differ by at most 0.1",
+            abs(gap_x - gap_y) <= 0.1, f"x {gap_x:.3f}, y {gap_y:.3f}", smoke=SMOKE)
 check_claim("and its code still holds x and y: a straight line through its numbers recovers each with R² ≥ 0.8",
             min(r2.values()) >= 0.8, ", ".join(f"{k} {v:.2f}" for k, v in r2.items()), smoke=SMOKE)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **Nothing was lost, and nothing is disentangled.** With y on x's grid, the two factors
+# **Nothing is lost, and the axes are chance.** With y on x's grid, the two factors
 # change the pixels alike, and the β-VAE's loss is the same for any turn of the plane
-# they span. This run ended near a turn of 45°: its position numbers each move the
-# sprite along x and y at once, and each knows only a small share of x and of y (the
-# right panel), the signature of the turned code of the first exercise. The information
-# is all there (a straight line through the numbers recovers x and y), but no single
-# number *means* x or y, and MIG, which asks for exactly that, falls close to 0 for both.
+# they span. Whatever the turn, x and y then come out alike: a turn that gives x a number
+# of its own gives y one too, and a blend that shares x out shares y out the same way.
+# That is the first claim above, and it is the one thing the data decide. How clean the
+# two are is the turn's doing. Near a turn of 45° each position number moves the sprite
+# along x and y at once and knows only a small share of each (the signature of the
+# turned code of the first exercise): the information is all there (a straight line
+# through the numbers recovers x and y), but no single number *means* x or y, and MIG,
+# which asks for exactly that, falls close to 0 for both. Near the axes both gaps stay
+# high. The line above says where this run ended.
 #
-# Which turn a run ends at is chance: it depends on the data drawn and the initial
-# weights. In trials for this lesson with `SEED` = 0, 1, 6 and 7 (one CPU thread each),
-# the mean of the x and y gaps fell on three: to 0.01 on seed 0 (this run), to 0.36 on
-# seed 1 (from 0.54 on the sprites' own grid) and to 0.15 on seed 7 (from 0.24). On seed
-# 6 it rose, from 0.38 to 0.48: that run happened to land on the axes, as β-VAEs on
-# dSprites often do, and the first claim above does not hold there. Try `SEED`. On the lesson's
-# data, x and y change the pixels by different amounts, and that difference, not the β,
-# is what picks the axes: a
-# disentangling model needs factors that are **not** interchangeable, or it needs to
-# be told more (Locatello et al., 2019, proved that without such help disentanglement
-# cannot be learned from images alone).
+# Which turn a run ends at depends on the data drawn and the initial weights. In trials
+# for this lesson with `SEED` = 0 to 7 (20 epochs, one CPU thread each):
+#
+# | `SEED` | 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 |
+# |---|---|---|---|---|---|---|---|---|
+# | x, y gaps, y on its own 4 positions | 0.51, 0.54 | 0.39, 0.68 | 0.48, 0.53 | 0.41, 0.66 | 0.40, 0.66 | 0.43, 0.57 | 0.42, 0.55 | 0.44, 0.05 |
+# | x, y gaps, y on x's 13 positions | 0.01, 0.01 | 0.35, 0.38 | 0.22, 0.24 | 0.32, 0.33 | 0.40, 0.39 | 0.38, 0.37 | 0.47, 0.50 | 0.14, 0.17 |
+#
+# On one grid the mean of the two gaps fell on seven seeds: to 0.01 on seed 0, a turn of
+# nearly 45°, and to between 0.16 and 0.39 on the others. On seed 6 it stayed where it
+# was (0.48 and 0.49): that run landed near the axes, as β-VAEs on dSprites often do.
+# And on every seed the two gaps on one grid were within 0.03 of each other, where on
+# the sprites' own grid they were up to 0.39 apart. Try `SEED`. A disentangling model
+# needs factors that are **not** interchangeable, or it needs to be told more (Locatello
+# et al., 2019, proved that without such help disentanglement cannot be learned from
+# images alone).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Faces, voices, and lesson 05
@@ -755,7 +769,8 @@ say("On these settings this run measured MIGs of {ae:.2f} for the plain autoenco
 # * **Latent traversals** show the same thing with the eye (one number, one change), and
 #   measuring the rows keeps the eye honest.
 # * Factors that change the image **alike** can be blended at no cost: with x and y on one
-#   grid the β-VAE keeps the position but turns its axes, and its MIG collapses.
+#   grid the β-VAE keeps the position and treats x and y alike, but which turn of their
+#   plane it ends at is chance, and with it how disentangled they are.
 #
 # **Next:** lesson 05 separates two factors on purpose, content and speaker, to convert
 # one voice into another. Lesson 08 tells the whole story of the VAE.

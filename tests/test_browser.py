@@ -388,6 +388,17 @@ FIGURE_DATA = ("widget => JSON.stringify(Array.from(widget.querySelectorAll('.js
 FIGURE_DRAWN = ("widget => { const plots = widget.querySelectorAll('.js-plotly-plot');"
                 " return plots.length > 0 && Array.from(plots).every(p => (p.data || []).length > 0); }")
 
+# The titles inside a lesson widget's figures (the figure's own and its subplots') that
+# plotly's mode bar covers, shown or not (it appears where the pointer hovers): a widget's
+# title is often its readout, e.g. "image 3: label 7".
+COVERED_TITLES = """widget => {
+  const box = (e) => e.getBoundingClientRect();
+  const bars = Array.from(widget.querySelectorAll('.modebar'), box).filter(r => r.width > 0 && r.height > 0);
+  const meet = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  return Array.from(widget.querySelectorAll('.gtitle, .annotation-text'))
+    .filter(t => t.textContent && bars.some(b => meet(box(t), b))).map(t => t.textContent);
+}"""
+
 
 def open_notebook(page, lab: Lab, path: str) -> None:
     """``path`` open in the page and its kernel idle: in the JupyterLab the page already
@@ -678,6 +689,8 @@ def test_lesson_runs_in_the_page_and_its_widget_redraws(lesson_tab, lab, lesson)
     widget.scroll_into_view_if_needed()
     screenshot(page, lesson, f"run at its defaults in {ran_s:.0f} s, then {moved}")
     assert widget_errors(widget) == "", f"{lesson}: the widget shows an error after '{moved}'"
+    covered = widget.evaluate(COVERED_TITLES)
+    assert covered == [], f"{lesson}: plotly's mode bar covers the widget's titles {covered}"
     assert tab.errors == [], f"{lesson}: the browser console reported errors after '{moved}'\n{tab.report()}"
 
 

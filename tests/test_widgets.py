@@ -37,6 +37,12 @@ def test_lesson_widgets_carry_the_class_the_browser_tests_look_for(tiny_split):
     assert widgets.LessonWidget.css_class in widget._dom_classes
 
 
+def test_a_lesson_widgets_figure_has_no_mode_bar_over_its_title(tiny_split):
+    # the browser tests check the page: no title of a lesson widget's figure under the bar
+    widget = widgets.image_browser(tiny_split, [str(i) for i in range(10)])
+    assert widget.figure._config["displayModeBar"] is False
+
+
 def test_a_callback_that_raises_shows_its_error_in_the_widget_and_raises_on():
     import ipywidgets as W
     import plotly.graph_objects as go

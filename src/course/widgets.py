@@ -41,6 +41,10 @@ class LessonWidget(W.VBox):
     the callback of a control moved in the page outside any cell, where its error would
     otherwise reach only the kernel's log, and the figure would just stop changing.
     The next call that succeeds clears the message.
+
+    Its figure shows no mode bar: plotly puts the bar over the top of the figure, where a
+    widget's title is often its readout ("image 3: label 7"). Dragging still zooms, and a
+    double click zooms back out.
     """
 
     css_class = "course-lesson-widget"
@@ -52,6 +56,7 @@ class LessonWidget(W.VBox):
         super().__init__([W.HBox(list(controls)), figure, self.error], **kwargs)
         self.add_class(self.css_class)
         self.figure = figure
+        figure._config = {**figure._config, "displayModeBar": False}
         self.controls = list(controls)
         for control in self.controls:
             _show_errors(control, self.error)

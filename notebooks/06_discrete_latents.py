@@ -774,9 +774,10 @@ check_claim("dead-code restarts alone use at least 90% of the codebook", r["dead
             f"{r['dead-code restart']['usage']:.1%}", smoke=SMOKE)
 check_claim("EMA alone with straight-through uses fewer codes than the plain quantizer",
             r["EMA"]["usage"] < plain["usage"], f"{r['EMA']['usage']:.1%} vs {plain['usage']:.1%}", smoke=SMOKE)
-check_claim("EMA with the rotation trick uses at least 10 times as many codes as EMA with straight-through",
-            r["EMA + rotation trick"]["usage"] >= 10 * r["EMA"]["usage"],
-            f"{r['EMA + rotation trick']['usage']:.1%} vs {r['EMA']['usage']:.1%}", smoke=SMOKE)
+check_claim("the same EMA with the rotation trick uses at least twice as many codes as the plain quantizer",
+            r["EMA + rotation trick"]["usage"] >= 2 * plain["usage"],
+            f"{r['EMA + rotation trick']['usage']:.1%} vs {plain['usage']:.1%}; "
+            f"with straight-through {r['EMA']['usage']:.1%}", smoke=SMOKE)
 check_claim("every quantizer reaches no more codes on the test images than on the training images",
             all(x["test usage"] <= x["usage"] for x in runs.values()),
             ", ".join(f"{name} {x['test usage']:.0%}/{x['usage']:.0%}" for name, x in runs.items()), smoke=SMOKE)

@@ -38,6 +38,9 @@ from course import paths
 from course.notebooks import KERNEL_NAME, lesson_sources
 
 OK, FAILED = "CLAIM OK ", "CLAIM FAILED "
+# Two kernels started at once by two processes can draw the same free port, and the second
+# dies before it replies ("Address already in use"; jupyter_client issue 487): so many tries.
+KERNEL_STARTS = 3
 # Put first in the notebook: check_claim prints its verdict instead of raising. The lesson's
 # own `from course.results import check_claim` (a later cell) then picks this one up.
 REPORT_CLAIMS = f"""import course.results as _results
@@ -58,11 +61,18 @@ def run_once(py: Path, parameters: dict, folder: Path) -> tuple[list[str], str, 
     source, executed = folder / "in.ipynb", folder / "out.ipynb"
     nbformat.write(notebook, source)
     start, error = time.perf_counter(), ""
-    try:
-        papermill.execute_notebook(str(source), str(executed), parameters=parameters, cwd=str(py.parent),
-                                   kernel_name=KERNEL_NAME, progress_bar=False)
-    except papermill.PapermillExecutionError as stopped:
-        error = f"{stopped.ename}: {stopped.evalue}"
+    for attempt in range(1, KERNEL_STARTS + 1):
+        try:
+            papermill.execute_notebook(str(source), str(executed), parameters=parameters, cwd=str(py.parent),
+                                       kernel_name=KERNEL_NAME, progress_bar=False)
+        except papermill.PapermillExecutionError as stopped:
+            error = f"{stopped.ename}: {stopped.evalue}"
+        except RuntimeError as died:  # the kernel never started: start it again
+            if "before replying to kernel_info" in str(died) and attempt < KERNEL_STARTS:
+                print(f"  (a kernel for {parameters} died at its start: trying again)", flush=True)
+                continue
+            raise
+        break
     seconds = time.perf_counter() - start
     claims = [line for cell in nbformat.read(executed, as_version=4).cells
               for output in cell.get("outputs", []) for line in output.get("text", "").splitlines()

@@ -652,7 +652,7 @@ check_claim("and its code still holds x and y: a straight line through its numbe
 # turned code of the first exercise): the information is all there (a straight line
 # through the numbers recovers x and y), but no single number *means* x or y, and MIG,
 # which asks for exactly that, falls close to 0 for both. Near the axes both gaps stay
-# high. The line above says where this run ended.
+# high. The paragraph above the claims says where this run ended.
 #
 # Which turn a run ends at depends on the data drawn and the initial weights. In trials
 # for this lesson with `SEED` = 0 to 7 (20 epochs, one CPU thread each):

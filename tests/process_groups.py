@@ -4,9 +4,9 @@ JupyterLab (with its kernels) and Chromium (with its renderers) each start in a 
 group of their own, so that a Ctrl-C in the terminal reaches pytest alone, and pytest
 decides when they end. :meth:`Group.end` ends a group and every process descended from
 its leader (a kernel runs in a session of its own, outside its server's group), with
-SIGINT and SIGTERM held back meanwhile so that a second Ctrl-C cannot cut it short, and removes
-the group's own temporary folder, where it has one (Chromium leaves a folder with its
-singleton socket in TMPDIR). It is called:
+SIGINT and SIGTERM held back meanwhile so that a second Ctrl-C cannot cut it short; then
+it removes the group's own temporary folder, where it has one (Chromium leaves a folder
+with its singleton socket in TMPDIR). It is called:
 
 - by the fixture that started the group, when the tests are done or interrupted;
 - at interpreter exit (``atexit``), for a run whose teardown was cut short;
